@@ -1,0 +1,1 @@
+//! keyrack-benches (being built).

@@ -1,0 +1,1 @@
+//! keyrack-c (being built).

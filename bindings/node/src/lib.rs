@@ -1,0 +1,1 @@
+//! keyrack-node (being built).

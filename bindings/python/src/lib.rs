@@ -1,0 +1,1 @@
+//! keyrack-python (being built).

@@ -1,0 +1,1 @@
+//! keyrack-cli (being built).

@@ -1,0 +1,283 @@
+//! In-memory state of an open store: the verify cache, the counters waiting
+//! to be flushed, credits, pools and rate-limit windows.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::record::{KeyRecord, Refill};
+
+/// The map key hashes are already uniform blake3 output: use 8 of their bytes.
+#[derive(Default)]
+pub(crate) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8).take(1) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(b);
+        }
+    }
+}
+
+type HashKeyed<V> = HashMap<[u8; 32], V, BuildHasherDefault<PassThrough>>;
+
+/// A key as verify needs it, built from one snapshot of the file.
+pub(crate) struct Cached {
+    pub valid_until: Option<i64>,
+    pub revoked: bool,
+    pub enabled: bool,
+    pub expires_ms: Option<i64>,
+    pub record: Arc<KeyRecord>,
+    pub usage: Arc<Usage>,
+    pub pool: Option<Arc<Mutex<PoolState>>>,
+}
+
+const SHARDS: usize = 64;
+
+struct Shard {
+    map: HashKeyed<Arc<Cached>>,
+    generation: u64,
+}
+
+/// Verify cache: keyed hash → entry. Writers invalidate after commit and bump
+/// the shard's generation, so a reader that loaded before a commit cannot
+/// insert a stale entry after it.
+pub(crate) struct Cache {
+    shards: Vec<RwLock<Shard>>,
+    per_shard: usize,
+}
+
+fn shard_of(hash: &[u8; 32]) -> usize {
+    hash[31] as usize % SHARDS
+}
+
+impl Cache {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Cache {
+            shards: (0..SHARDS)
+                .map(|_| {
+                    RwLock::new(Shard {
+                        map: HashKeyed::default(),
+                        generation: 0,
+                    })
+                })
+                .collect(),
+            per_shard: capacity.div_ceil(SHARDS),
+        }
+    }
+
+    /// Runs `f` on the cached entry, holding the shard's read lock.
+    pub(crate) fn with<R>(&self, hash: &[u8; 32], f: impl FnOnce(&Cached) -> R) -> Option<R> {
+        let shard = self.shards[shard_of(hash)].read().unwrap_or_else(|p| p.into_inner());
+        shard.map.get(hash).map(|e| f(e))
+    }
+
+    pub(crate) fn generation(&self, hash: &[u8; 32]) -> u64 {
+        self.shards[shard_of(hash)]
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .generation
+    }
+
+    /// Inserts unless a writer invalidated the shard since `generation`.
+    pub(crate) fn insert(&self, hash: [u8; 32], entry: Arc<Cached>, generation: u64) {
+        if self.per_shard == 0 {
+            return;
+        }
+        let mut shard = self.shards[shard_of(&hash)]
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if shard.generation != generation {
+            return;
+        }
+        if shard.map.len() >= self.per_shard {
+            // Bounded memory: drop the shard's entries (they reload on demand).
+            shard.map.clear();
+        }
+        shard.map.insert(hash, entry);
+    }
+
+    pub(crate) fn invalidate(&self, hash: &[u8; 32]) {
+        let mut shard = self.shards[shard_of(hash)]
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        shard.map.remove(hash);
+        shard.generation += 1;
+    }
+
+    pub(crate) fn clear(&self) {
+        for s in &self.shards {
+            let mut shard = s.write().unwrap_or_else(|p| p.into_inner());
+            shard.map.clear();
+            shard.generation += 1;
+        }
+    }
+}
+
+/// Credits of a metered key (or a pool), authoritative while in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Credits {
+    pub remaining: u64,
+    pub refill: Option<Refill>,
+    pub refilled_at: i64,
+    pub dirty: bool,
+}
+
+impl Credits {
+    /// Applies lazy refill, then spends `cost` if there is enough.
+    pub(crate) fn spend(&mut self, cost: u64, now: i64) -> Result<u64, u64> {
+        if let Some(refill) = self.refill {
+            let (remaining, at) = refill.apply(self.remaining, self.refilled_at, now);
+            if at != self.refilled_at {
+                self.remaining = remaining;
+                self.refilled_at = at;
+                self.dirty = true;
+            }
+        }
+        if self.remaining < cost {
+            return Err(self.remaining);
+        }
+        if cost > 0 {
+            self.remaining -= cost;
+            self.dirty = true;
+        }
+        Ok(self.remaining)
+    }
+}
+
+/// A pool's state; `exists` is false for an owner with no pool (0 credits).
+pub(crate) struct PoolState {
+    pub credits: Credits,
+    pub exists: bool,
+}
+
+/// Per-key counters kept in memory between flushes.
+pub(crate) struct Usage {
+    pub uses: AtomicU64,
+    pub last_used: AtomicI64,
+    pub denied: [AtomicU64; 6],
+    pub dirty: AtomicBool,
+    pub credits: Mutex<Option<Credits>>,
+    pub window: Mutex<(i64, u64)>,
+}
+
+pub(crate) const NEVER: i64 = i64::MIN;
+
+impl Usage {
+    pub(crate) fn new(credits: Option<Credits>) -> Self {
+        Usage {
+            uses: AtomicU64::new(0),
+            last_used: AtomicI64::new(NEVER),
+            denied: Default::default(),
+            dirty: AtomicBool::new(false),
+            credits: Mutex::new(credits),
+            window: Mutex::new((NEVER, 0)),
+        }
+    }
+
+    pub(crate) fn record_use(&self, now: i64) {
+        self.uses.fetch_add(1, Ordering::Relaxed);
+        self.last_used.fetch_max(now, Ordering::Relaxed);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn record_denied(&self, slot: usize) {
+        self.denied[slot].fetch_add(1, Ordering::Relaxed);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn credits(&self) -> std::sync::MutexGuard<'_, Option<Credits>> {
+        self.credits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The counters not yet written: (uses, last_used, denied).
+    pub(crate) fn pending(&self) -> (u64, i64, [u64; 6]) {
+        (
+            self.uses.load(Ordering::Relaxed),
+            self.last_used.load(Ordering::Relaxed),
+            std::array::from_fn(|i| self.denied[i].load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Takes the pending counters (to write them).
+    pub(crate) fn take(&self) -> (u64, i64, [u64; 6]) {
+        self.dirty.store(false, Ordering::Release);
+        (
+            self.uses.swap(0, Ordering::AcqRel),
+            self.last_used.swap(NEVER, Ordering::AcqRel),
+            std::array::from_fn(|i| self.denied[i].swap(0, Ordering::AcqRel)),
+        )
+    }
+
+    /// Puts back counters whose write failed.
+    pub(crate) fn restore(&self, taken: (u64, i64, [u64; 6])) {
+        self.uses.fetch_add(taken.0, Ordering::AcqRel);
+        self.last_used.fetch_max(taken.1, Ordering::AcqRel);
+        for (i, d) in taken.2.iter().enumerate() {
+            self.denied[i].fetch_add(*d, Ordering::AcqRel);
+        }
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Counts one hit in a fixed window; `Err(retry_after_ms)` when spent.
+    pub(crate) fn hit(&self, limit: u64, window_ms: i64, now: i64) -> Result<(), i64> {
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        if w.0 == NEVER || now >= w.0.saturating_add(window_ms) || now < w.0 {
+            *w = (now, 0);
+        }
+        if w.1 >= limit {
+            return Err((w.0 + window_ms - now).max(1));
+        }
+        w.1 += 1;
+        Ok(())
+    }
+
+    /// Whether this entry can be dropped from memory without losing anything.
+    pub(crate) fn idle(&self, now: i64) -> bool {
+        !self.dirty.load(Ordering::Acquire)
+            && self.credits().is_none()
+            && self.window.lock().map(|w| w.0 == NEVER || now - w.0 > 86_400_000).unwrap_or(false)
+    }
+}
+
+/// Id → counters, and owner → pool. Never evicts metered keys or pools, so
+/// in-memory credits stay authoritative for the life of the handle.
+#[derive(Default)]
+pub(crate) struct Live {
+    pub usage: Mutex<HashMap<String, Arc<Usage>>>,
+    pub pools: Mutex<HashMap<String, Arc<Mutex<PoolState>>>>,
+}
+
+impl Live {
+    pub(crate) fn usage_for(&self, id: &str, credits: impl FnOnce() -> Option<Credits>) -> Arc<Usage> {
+        let mut map = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(id.to_owned())
+            .or_insert_with(|| Arc::new(Usage::new(credits())))
+            .clone()
+    }
+
+    pub(crate) fn existing_usage(&self, id: &str) -> Option<Arc<Usage>> {
+        self.usage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    pub(crate) fn pool_for(
+        &self,
+        owner: &str,
+        load: impl FnOnce() -> PoolState,
+    ) -> Arc<Mutex<PoolState>> {
+        let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(owner.to_owned())
+            .or_insert_with(|| Arc::new(Mutex::new(load())))
+            .clone()
+    }
+}

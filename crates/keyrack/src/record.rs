@@ -1,0 +1,513 @@
+//! What a store keeps about a key: [`KeyRecord`] and its value types.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Outcome;
+use crate::clock::{duration_millis, from_millis, to_millis};
+use crate::error::{Error, Result};
+
+/// A rate limit: at most `limit` verifies per fixed `window`, counted in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// Verifies allowed per window (at least 1).
+    pub limit: u64,
+    /// Window length (at least 1 ms), serialized in milliseconds.
+    #[serde(with = "serde_millis")]
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// `limit` verifies per `window`.
+    pub fn new(limit: u64, window: Duration) -> Self {
+        RateLimit { limit, window }
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.limit == 0 {
+            return Err(Error::invalid("rate_limit", "limit must be at least 1"));
+        }
+        if duration_millis(self.window) < 1 {
+            return Err(Error::invalid("rate_limit", "window must be at least 1 ms"));
+        }
+        Ok(())
+    }
+}
+
+/// Credits that come back: every `every`, the balance is topped up to `amount`
+/// (a balance above `amount` is left alone). Applied lazily at verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Refill {
+    /// The balance restored each period.
+    pub amount: u64,
+    /// Period length (at least 1 s), serialized in milliseconds.
+    #[serde(with = "serde_millis")]
+    pub every: Duration,
+}
+
+impl Refill {
+    /// Top up to `amount` every `every`.
+    pub fn new(amount: u64, every: Duration) -> Self {
+        Refill { amount, every }
+    }
+
+    pub(crate) fn validate(&self, field: &'static str) -> Result<()> {
+        if self.every < Duration::from_secs(1) {
+            return Err(Error::invalid(field, "refill period must be at least 1 s"));
+        }
+        Ok(())
+    }
+
+    /// Applies the periods elapsed since `last_ms`; returns the new balance and
+    /// the new time of the last refill.
+    pub(crate) fn apply(&self, remaining: u64, last_ms: i64, now_ms: i64) -> (u64, i64) {
+        let every = duration_millis(self.every).max(1);
+        if now_ms < last_ms.saturating_add(every) {
+            return (remaining, last_ms);
+        }
+        let periods = (now_ms - last_ms) / every;
+        (remaining.max(self.amount), last_ms + periods * every)
+    }
+}
+
+/// Refused verifies of one key, counted by outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Denied {
+    /// Refused as `revoked`.
+    pub revoked: u64,
+    /// Refused as `disabled`.
+    pub disabled: u64,
+    /// Refused as `expired`.
+    pub expired: u64,
+    /// Refused as `insufficient_scope`.
+    pub insufficient_scope: u64,
+    /// Refused as `rate_limited`.
+    pub rate_limited: u64,
+    /// Refused as `usage_exceeded`.
+    pub usage_exceeded: u64,
+}
+
+impl Denied {
+    /// The count for one refused outcome (0 for the others).
+    pub fn get(&self, outcome: Outcome) -> u64 {
+        match outcome.denied_slot() {
+            Some(i) => self.as_array()[i],
+            None => 0,
+        }
+    }
+
+    /// All refused verifies.
+    pub fn total(&self) -> u64 {
+        self.as_array().iter().sum()
+    }
+
+    pub(crate) fn as_array(&self) -> [u64; 6] {
+        [
+            self.revoked,
+            self.disabled,
+            self.expired,
+            self.insufficient_scope,
+            self.rate_limited,
+            self.usage_exceeded,
+        ]
+    }
+
+    pub(crate) fn from_array(a: [u64; 6]) -> Self {
+        Denied {
+            revoked: a[0],
+            disabled: a[1],
+            expired: a[2],
+            insufficient_scope: a[3],
+            rate_limited: a[4],
+            usage_exceeded: a[5],
+        }
+    }
+}
+
+/// A key's lifecycle state, as listings filter it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not revoked, enabled and not expired.
+    Active,
+    /// Revoked.
+    Revoked,
+    /// Not revoked but disabled.
+    Disabled,
+    /// Not revoked, enabled, and past its expiry.
+    Expired,
+}
+
+impl Status {
+    /// `active`, `revoked`, `disabled` or `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Revoked => "revoked",
+            Status::Disabled => "disabled",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "active" => Ok(Status::Active),
+            "revoked" => Ok(Status::Revoked),
+            "disabled" => Ok(Status::Disabled),
+            "expired" => Ok(Status::Expired),
+            _ => Err(Error::invalid(
+                "status",
+                format!("{s:?} is not one of active, revoked, disabled, expired"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything a store keeps about one key, except its secret (which it never
+/// keeps). Serializes (serde) with times as milliseconds since the Unix epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct KeyRecord {
+    /// Public id: `key_` and 22 base62 characters.
+    pub id: String,
+    /// The key's prefix, e.g. `sk_live`.
+    pub prefix: String,
+    /// `<prefix>_<first 4 of body>…`, to recognise a key in listings.
+    pub hint: String,
+    /// A name for people.
+    pub name: String,
+    /// Optional longer description.
+    pub description: Option<String>,
+    /// The host's user or organisation id.
+    pub owner: Option<String>,
+    /// Scopes the key grants.
+    pub scopes: BTreeSet<String>,
+    /// Free string metadata.
+    pub meta: BTreeMap<String, String>,
+    /// When it was issued.
+    #[serde(with = "serde_millis")]
+    pub created_at: SystemTime,
+    /// When it stops verifying, if ever.
+    #[serde(with = "serde_millis_opt")]
+    pub expires_at: Option<SystemTime>,
+    /// When it was revoked, if it was.
+    #[serde(with = "serde_millis_opt")]
+    pub revoked_at: Option<SystemTime>,
+    /// `false` while disabled.
+    pub enabled: bool,
+    /// Last `valid` verify (flushed in batches; `get` includes unflushed ones).
+    #[serde(with = "serde_millis_opt")]
+    pub last_used_at: Option<SystemTime>,
+    /// Number of `valid` verifies.
+    pub uses: u64,
+    /// Refused verifies by outcome.
+    pub denied: Denied,
+    /// Credits left, if the key is metered on its own.
+    pub remaining: Option<u64>,
+    /// How its credits refill, if they do.
+    pub refill: Option<Refill>,
+    /// Spends its owner's credit pool instead of its own credits.
+    pub shared_credits: bool,
+    /// Its rate limit, if any.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl KeyRecord {
+    /// The key's status at `now`.
+    pub fn status_at(&self, now: SystemTime) -> Status {
+        if self.revoked_at.is_some() {
+            Status::Revoked
+        } else if !self.enabled {
+            Status::Disabled
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            Status::Expired
+        } else {
+            Status::Active
+        }
+    }
+}
+
+/// An owner's shared credit balance, spent by its keys issued with `shared_credits`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pool {
+    /// Credits left.
+    pub remaining: u64,
+    /// How they refill, if they do.
+    pub refill: Option<Refill>,
+}
+
+/// What an audit event records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuditKind {
+    /// A key was issued.
+    Issued,
+    /// A key was revoked.
+    Revoked,
+    /// A key got a new secret.
+    Rotated,
+    /// A key's settings changed.
+    Updated,
+    /// A key was enabled.
+    Enabled,
+    /// A key was disabled.
+    Disabled,
+    /// A key's record was purged.
+    Purged,
+}
+
+impl AuditKind {
+    /// `issued`, `revoked`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::Issued => "issued",
+            AuditKind::Revoked => "revoked",
+            AuditKind::Rotated => "rotated",
+            AuditKind::Updated => "updated",
+            AuditKind::Enabled => "enabled",
+            AuditKind::Disabled => "disabled",
+            AuditKind::Purged => "purged",
+        }
+    }
+}
+
+impl fmt::Display for AuditKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One entry of the audit log. Never holds a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When it happened.
+    #[serde(with = "serde_millis")]
+    pub at: SystemTime,
+    /// Order among events of the same millisecond.
+    pub seq: u64,
+    /// What happened.
+    pub kind: AuditKind,
+    /// The key's id.
+    pub id: String,
+    /// Details for people (e.g. the fields an update changed).
+    pub detail: String,
+}
+
+// ---- stored form -------------------------------------------------------------
+
+/// Version byte written before every encoded record.
+pub(crate) const RECORD_VERSION: u8 = 1;
+
+/// The record as written to the file (postcard after a version byte). Kept
+/// apart from [`KeyRecord`] so the public type and the file format can each grow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredV1 {
+    pub id: String,
+    pub prefix: String,
+    pub hint: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub scopes: Vec<String>,
+    pub meta: Vec<(String, String)>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub enabled: bool,
+    pub last_used_at: Option<i64>,
+    pub uses: u64,
+    pub denied: [u64; 6],
+    pub remaining: Option<u64>,
+    pub refill: Option<(u64, i64)>,
+    pub refilled_at: i64,
+    pub shared_credits: bool,
+    pub rate_limit: Option<(u64, i64)>,
+    /// Keyed hashes of the current secret (first) and, during a grace period,
+    /// the previous one. Hashes, never secrets.
+    pub hashes: Vec<[u8; 32]>,
+}
+
+impl StoredV1 {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = vec![RECORD_VERSION];
+        out.extend(postcard::to_stdvec(self).expect("records always serialize"));
+        out
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+        match bytes.split_first() {
+            Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
+                .map_err(|e| Error::Corrupted(format!("undecodable key record: {e}"))),
+            Some((&v, _)) => Err(Error::IncompatibleVersion {
+                found: u32::from(v),
+                supported: u32::from(RECORD_VERSION),
+            }),
+            None => Err(Error::Corrupted("empty key record".into())),
+        }
+    }
+
+    pub(crate) fn to_public(&self) -> KeyRecord {
+        KeyRecord {
+            id: self.id.clone(),
+            prefix: self.prefix.clone(),
+            hint: self.hint.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            owner: self.owner.clone(),
+            scopes: self.scopes.iter().cloned().collect(),
+            meta: self.meta.iter().cloned().collect(),
+            created_at: from_millis(self.created_at),
+            expires_at: self.expires_at.map(from_millis),
+            revoked_at: self.revoked_at.map(from_millis),
+            enabled: self.enabled,
+            last_used_at: self.last_used_at.map(from_millis),
+            uses: self.uses,
+            denied: Denied::from_array(self.denied),
+            remaining: self.remaining,
+            refill: self.refill.map(|(amount, every)| Refill {
+                amount,
+                every: Duration::from_millis(every.max(0) as u64),
+            }),
+            shared_credits: self.shared_credits,
+            rate_limit: self.rate_limit.map(|(limit, w)| RateLimit {
+                limit,
+                window: Duration::from_millis(w.max(0) as u64),
+            }),
+        }
+    }
+}
+
+pub(crate) fn refill_pair(r: &Refill) -> (u64, i64) {
+    (r.amount, duration_millis(r.every))
+}
+
+pub(crate) fn rate_pair(r: &RateLimit) -> (u64, i64) {
+    (r.limit, duration_millis(r.window))
+}
+
+/// The stored form of a pool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredPool {
+    pub remaining: u64,
+    pub refill: Option<(u64, i64)>,
+    pub refilled_at: i64,
+}
+
+impl StoredPool {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = vec![RECORD_VERSION];
+        out.extend(postcard::to_stdvec(self).expect("pools always serialize"));
+        out
+    }
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+        match bytes.split_first() {
+            Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
+                .map_err(|e| Error::Corrupted(format!("undecodable credit pool: {e}"))),
+            _ => Err(Error::Corrupted("bad credit pool encoding".into())),
+        }
+    }
+    pub(crate) fn to_public(&self) -> Pool {
+        Pool {
+            remaining: self.remaining,
+            refill: self.refill.map(|(amount, every)| Refill {
+                amount,
+                every: Duration::from_millis(every.max(0) as u64),
+            }),
+        }
+    }
+}
+
+/// The stored form of an audit event's value (its key is `(time, seq)`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct StoredAudit {
+    pub kind: AuditKind,
+    pub id: String,
+    pub detail: String,
+}
+
+impl StoredAudit {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = vec![RECORD_VERSION];
+        out.extend(postcard::to_stdvec(self).expect("events always serialize"));
+        out
+    }
+    pub(crate) fn decode(at: i64, seq: u64, bytes: &[u8]) -> Result<AuditEvent> {
+        let s: StoredAudit = match bytes.split_first() {
+            Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
+                .map_err(|e| Error::Corrupted(format!("undecodable audit event: {e}")))?,
+            _ => return Err(Error::Corrupted("bad audit event encoding".into())),
+        };
+        Ok(AuditEvent {
+            at: from_millis(at),
+            seq,
+            kind: s.kind,
+            id: s.id,
+            detail: s.detail,
+        })
+    }
+}
+
+/// Decodes a stored record; public so fuzzers can reach it. Returns the
+/// public view. Never panics on any input.
+#[doc(hidden)]
+pub fn decode_record(bytes: &[u8]) -> Result<KeyRecord> {
+    StoredV1::decode(bytes).map(|s| s.to_public())
+}
+
+mod serde_millis {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, T: AsMillis>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(v.as_millis_i64())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>, T: AsMillis>(d: D) -> Result<T, D::Error> {
+        Ok(T::from_millis_i64(i64::deserialize(d)?))
+    }
+
+    pub trait AsMillis {
+        fn as_millis_i64(&self) -> i64;
+        fn from_millis_i64(ms: i64) -> Self;
+    }
+    impl AsMillis for SystemTime {
+        fn as_millis_i64(&self) -> i64 {
+            to_millis(*self)
+        }
+        fn from_millis_i64(ms: i64) -> Self {
+            from_millis(ms)
+        }
+    }
+    impl AsMillis for Duration {
+        fn as_millis_i64(&self) -> i64 {
+            duration_millis(*self)
+        }
+        fn from_millis_i64(ms: i64) -> Self {
+            Duration::from_millis(ms.max(0) as u64)
+        }
+    }
+}
+
+mod serde_millis_opt {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(to_millis).serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.map(from_millis))
+    }
+}
