@@ -126,7 +126,11 @@ impl ErrorKind {
 
     /// The stable numeric code (C's `keyrack_result`); 0 is success.
     pub fn code(self) -> u32 {
-        ErrorKind::ALL.iter().position(|k| *k == self).expect("listed") as u32 + 1
+        ErrorKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .expect("listed") as u32
+            + 1
     }
 }
 

@@ -31,7 +31,7 @@
 //! ```
 //!
 //! ## The pieces
-//! * [`format`] — the key format: `<prefix>_<43 base62 body><6 base62 CRC32>`.
+//! * [`format`](mod@format) — the key format: `<prefix>_<43 base62 body><6 base62 CRC32>`.
 //! * [`Store`] — the file and every verb: [`issue`](Store::issue),
 //!   [`verify`](Store::verify), [`revoke`](Store::revoke),
 //!   [`rotate`](Store::rotate), [`update`](Store::update), [`get`](Store::get),
@@ -63,8 +63,8 @@
 mod backend;
 mod clock;
 mod error;
-pub mod format;
 mod fork;
+pub mod format;
 mod live;
 mod options;
 mod outcome;

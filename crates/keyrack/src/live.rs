@@ -74,7 +74,9 @@ impl Cache {
 
     /// Runs `f` on the cached entry, holding the shard's read lock.
     pub(crate) fn with<R>(&self, hash: &[u8; 32], f: impl FnOnce(&Cached) -> R) -> Option<R> {
-        let shard = self.shards[shard_of(hash)].read().unwrap_or_else(|p| p.into_inner());
+        let shard = self.shards[shard_of(hash)]
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         shard.map.get(hash).map(|e| f(e))
     }
 
@@ -242,7 +244,11 @@ impl Usage {
     pub(crate) fn idle(&self, now: i64) -> bool {
         !self.dirty.load(Ordering::Acquire)
             && self.credits().is_none()
-            && self.window.lock().map(|w| w.0 == NEVER || now - w.0 > 86_400_000).unwrap_or(false)
+            && self
+                .window
+                .lock()
+                .map(|w| w.0 == NEVER || now - w.0 > 86_400_000)
+                .unwrap_or(false)
     }
 }
 
@@ -255,7 +261,11 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub(crate) fn usage_for(&self, id: &str, credits: impl FnOnce() -> Option<Credits>) -> Arc<Usage> {
+    pub(crate) fn usage_for(
+        &self,
+        id: &str,
+        credits: impl FnOnce() -> Option<Credits>,
+    ) -> Arc<Usage> {
         let mut map = self.usage.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(id.to_owned())
             .or_insert_with(|| Arc::new(Usage::new(credits())))

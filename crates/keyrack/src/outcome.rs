@@ -224,7 +224,10 @@ mod tests {
             extract_key([("Authorization", "Basic abc")]),
             Extracted::Missing
         );
-        assert_eq!(extract_key([("Authorization", "Bearer ")]), Extracted::Missing);
+        assert_eq!(
+            extract_key([("Authorization", "Bearer ")]),
+            Extracted::Missing
+        );
         assert_eq!(
             extract_key([("authorization", "Bearer b"), ("x-api-key", "a")]),
             Extracted::Key("a")

@@ -190,7 +190,10 @@ fn validate_text(field: &'static str, v: &str, min: usize, max: usize) -> Result
         return Err(Error::invalid(field, "must not be empty"));
     }
     if v.len() > max {
-        return Err(Error::invalid(field, format!("must be at most {max} bytes")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} bytes"),
+        ));
     }
     if v.chars().any(|c| c == '\0') {
         return Err(Error::invalid(field, "must not contain NUL"));
@@ -200,12 +203,18 @@ fn validate_text(field: &'static str, v: &str, min: usize, max: usize) -> Result
 
 fn validate_scopes(scopes: &BTreeSet<String>) -> Result<()> {
     if scopes.len() > MAX_SCOPES {
-        return Err(Error::invalid("scopes", format!("at most {MAX_SCOPES} scopes")));
+        return Err(Error::invalid(
+            "scopes",
+            format!("at most {MAX_SCOPES} scopes"),
+        ));
     }
     for s in scopes {
         validate_text("scopes", s, 1, MAX_SCOPE)?;
         if s.chars().any(char::is_whitespace) {
-            return Err(Error::invalid("scopes", format!("scope {s:?} contains whitespace")));
+            return Err(Error::invalid(
+                "scopes",
+                format!("scope {s:?} contains whitespace"),
+            ));
         }
     }
     Ok(())
@@ -213,7 +222,10 @@ fn validate_scopes(scopes: &BTreeSet<String>) -> Result<()> {
 
 fn validate_meta(meta: &std::collections::BTreeMap<String, String>) -> Result<()> {
     if meta.len() > MAX_META {
-        return Err(Error::invalid("meta", format!("at most {MAX_META} entries")));
+        return Err(Error::invalid(
+            "meta",
+            format!("at most {MAX_META} entries"),
+        ));
     }
     for (k, v) in meta {
         validate_text("meta", k, 1, MAX_META_KEY)?;
@@ -226,7 +238,11 @@ fn validate_id(id: &str) -> Result<()> {
     let ok = id.len() == 26
         && id.starts_with("key_")
         && id.as_bytes()[4..].iter().all(u8::is_ascii_alphanumeric);
-    if ok { Ok(()) } else { Err(Error::not_found(id)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::not_found(id))
+    }
 }
 
 impl Store {
@@ -311,14 +327,20 @@ impl Store {
         let pepper = options.pepper.as_ref().map(|p| *p.bytes());
         if state.0.is_none() {
             if options.read_only {
-                return Err((Error::Corrupted("the file is not a keyrack store".into()), backend));
+                return Err((
+                    Error::Corrupted("the file is not a keyrack store".into()),
+                    backend,
+                ));
             }
             // A new store: make its key and write its meta.
             let mut store_key = Zeroizing::new([0u8; 32]);
             if let Err(e) = getrandom::fill(store_key.as_mut()) {
                 return Err((Error::Io(std::io::Error::other(e.to_string())), backend));
             }
-            let prefix = options.prefix.clone().unwrap_or_else(|| DEFAULT_PREFIX.into());
+            let prefix = options
+                .prefix
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PREFIX.into());
             let prefixes = options.prefixes.clone().unwrap_or_default().join(",");
             let fp = pepper.map(|p| pepper_fingerprint(&p, &store_key));
             let res = backend.write(true, &mut |w: &mut dyn Writer| {
@@ -344,9 +366,12 @@ impl Store {
         let fail = |e| Err((e, ()));
         let checked = (|| -> std::result::Result<_, (Error, ())> {
             let format = format.unwrap_or_default();
-            let version = u32::from_le_bytes(format.as_slice().try_into().map_err(|_| {
-                (Error::Corrupted("bad format version".into()), ())
-            })?);
+            let version = u32::from_le_bytes(
+                format
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| (Error::Corrupted("bad format version".into()), ()))?,
+            );
             if version != FORMAT_VERSION {
                 return fail(Error::IncompatibleVersion {
                     found: version,
@@ -394,9 +419,7 @@ impl Store {
         prefixes.retain(|p| *p != default_prefix);
         prefixes.insert(0, default_prefix.clone());
         prefixes.dedup();
-        if !options.read_only
-            && (default_prefix != saved_prefix || options.prefixes.is_some())
-        {
+        if !options.read_only && (default_prefix != saved_prefix || options.prefixes.is_some()) {
             let rest = prefixes[1..].join(",");
             let res = backend.write(true, &mut |w: &mut dyn Writer| {
                 w.put_meta(meta_keys::PREFIX, default_prefix.as_bytes())?;
@@ -492,7 +515,11 @@ impl Store {
         }
         let hash = self.inner.hash(key);
         let now = self.inner.clock.now_millis();
-        if let Some(v) = self.inner.cache.with(&hash, |e| self.check(e, options, now)) {
+        if let Some(v) = self
+            .inner
+            .cache
+            .with(&hash, |e| self.check(e, options, now))
+        {
             return Ok(v);
         }
         match self.load(&hash)? {
@@ -533,7 +560,11 @@ impl Store {
                     Some(b) => Some(StoredPool::decode(&b)?),
                     None => None,
                 };
-                Some(self.inner.live.pool_for(owner, || pool_state(loaded.as_ref())))
+                Some(
+                    self.inner
+                        .live
+                        .pool_for(owner, || pool_state(loaded.as_ref())),
+                )
             }
             _ => None,
         };
@@ -586,17 +617,18 @@ impl Store {
             return Err((Outcome::Disabled, None));
         }
         if e.valid_until.is_some_and(|u| u <= now)
-            || e.expires_ms.is_some_and(|x| x.saturating_add(self.inner.leeway_ms) <= now)
+            || e.expires_ms
+                .is_some_and(|x| x.saturating_add(self.inner.leeway_ms) <= now)
         {
             return Err((Outcome::Expired, None));
         }
         if !options.scopes.iter().all(|s| e.record.scopes.contains(s)) {
             return Err((Outcome::InsufficientScope, None));
         }
-        if let Some(RateLimit { limit, window }) = e.record.rate_limit {
-            if let Err(retry) = e.usage.hit(limit, duration_millis(window), now) {
-                return Err((Outcome::RateLimited, Some(retry)));
-            }
+        if let Some(RateLimit { limit, window }) = e.record.rate_limit
+            && let Err(retry) = e.usage.hit(limit, duration_millis(window), now)
+        {
+            return Err((Outcome::RateLimited, Some(retry)));
         }
         let spent = if let Some(pool) = &e.pool {
             let mut p = pool.lock().unwrap_or_else(|p| p.into_inner());
@@ -638,7 +670,10 @@ impl Store {
                 if !self.inner.prefixes.contains(p) {
                     return Err(Error::invalid(
                         "prefix",
-                        format!("{p:?} is not one of the store's prefixes {:?}", self.inner.prefixes),
+                        format!(
+                            "{p:?} is not one of the store's prefixes {:?}",
+                            self.inner.prefixes
+                        ),
                     ));
                 }
                 p.clone()
@@ -702,7 +737,10 @@ impl Store {
 
     fn issue_batch(&self, batch: Vec<IssueOptions>, durable: bool) -> Result<Vec<Issued>> {
         if batch.len() > MAX_BATCH {
-            return Err(Error::invalid("batch", format!("at most {MAX_BATCH} keys at once")));
+            return Err(Error::invalid(
+                "batch",
+                format!("at most {MAX_BATCH} keys at once"),
+            ));
         }
         let now = self.inner.clock.now_millis();
         let checked: Vec<_> = batch
@@ -783,16 +821,17 @@ impl Store {
     /// any thread succeeds with it. The record stays (for audit) until purged.
     /// Revoking a revoked key changes nothing.
     pub fn revoke(&self, id: &str) -> Result<KeyRecord> {
-        self.inner.write(true, |t| {
-            let mut s = Self::stored(t, id)?;
-            if s.revoked_at.is_none() {
-                s.revoked_at = Some(t.now);
-                Self::put(t, &s)?;
-                t.audit(AuditKind::Revoked, id, "")?;
-            }
-            Ok(s.to_public())
-        })
-        .map(|r| self.inner.with_live(r))
+        self.inner
+            .write(true, |t| {
+                let mut s = Self::stored(t, id)?;
+                if s.revoked_at.is_none() {
+                    s.revoked_at = Some(t.now);
+                    Self::put(t, &s)?;
+                    t.audit(AuditKind::Revoked, id, "")?;
+                }
+                Ok(s.to_public())
+            })
+            .map(|r| self.inner.with_live(r))
     }
 
     /// Enables a disabled key.
@@ -806,17 +845,22 @@ impl Store {
     }
 
     fn set_enabled(&self, id: &str, enabled: bool) -> Result<KeyRecord> {
-        self.inner.write(true, |t| {
-            let mut s = Self::stored(t, id)?;
-            if s.enabled != enabled {
-                s.enabled = enabled;
-                Self::put(t, &s)?;
-                let kind = if enabled { AuditKind::Enabled } else { AuditKind::Disabled };
-                t.audit(kind, id, "")?;
-            }
-            Ok(s.to_public())
-        })
-        .map(|r| self.inner.with_live(r))
+        self.inner
+            .write(true, |t| {
+                let mut s = Self::stored(t, id)?;
+                if s.enabled != enabled {
+                    s.enabled = enabled;
+                    Self::put(t, &s)?;
+                    let kind = if enabled {
+                        AuditKind::Enabled
+                    } else {
+                        AuditKind::Disabled
+                    };
+                    t.audit(kind, id, "")?;
+                }
+                Ok(s.to_public())
+            })
+            .map(|r| self.inner.with_live(r))
     }
 
     /// Gives a key a new secret, keeping its id and settings. The old secret
@@ -824,61 +868,62 @@ impl Store {
     /// a zero grace ends it at once. A key has at most two live secrets: a
     /// second rotation ends the oldest one immediately.
     pub fn rotate(&self, id: &str, grace: Duration) -> Result<Issued> {
-        self.inner.write(true, |t| {
-            let mut s = Self::stored(t, id)?;
-            if s.revoked_at.is_some() {
-                return Err(Error::invalid("id", "a revoked key cannot be rotated"));
-            }
-            let mut body = Zeroizing::new([0u8; BODY_BYTES]);
-            t.ws.rng.fill_bytes(body.as_mut());
-            let key = format::compose(&s.prefix, &body)
-                .map_err(|e| Error::Corrupted(format!("stored prefix: {e}")))?;
-            let hash = self.inner.hash(key.expose());
-            let mut until = t.now.saturating_add(duration_millis(grace));
-            if let Some(x) = s.expires_at {
-                until = until.min(x);
-            }
-            let old = s.hashes.clone();
-            for (i, h) in old.iter().enumerate() {
-                if i == 0 {
-                    t.w.put_secret(
-                        h,
-                        &SecretRow {
-                            id: id.to_owned(),
-                            valid_until: Some(until),
-                        },
-                    )?;
-                } else {
-                    t.w.delete_secret(h)?;
+        self.inner
+            .write(true, |t| {
+                let mut s = Self::stored(t, id)?;
+                if s.revoked_at.is_some() {
+                    return Err(Error::invalid("id", "a revoked key cannot be rotated"));
                 }
-            }
-            t.w.put_secret(
-                &hash,
-                &SecretRow {
+                let mut body = Zeroizing::new([0u8; BODY_BYTES]);
+                t.ws.rng.fill_bytes(body.as_mut());
+                let key = format::compose(&s.prefix, &body)
+                    .map_err(|e| Error::Corrupted(format!("stored prefix: {e}")))?;
+                let hash = self.inner.hash(key.expose());
+                let mut until = t.now.saturating_add(duration_millis(grace));
+                if let Some(x) = s.expires_at {
+                    until = until.min(x);
+                }
+                let old = s.hashes.clone();
+                for (i, h) in old.iter().enumerate() {
+                    if i == 0 {
+                        t.w.put_secret(
+                            h,
+                            &SecretRow {
+                                id: id.to_owned(),
+                                valid_until: Some(until),
+                            },
+                        )?;
+                    } else {
+                        t.w.delete_secret(h)?;
+                    }
+                }
+                t.w.put_secret(
+                    &hash,
+                    &SecretRow {
+                        id: id.to_owned(),
+                        valid_until: None,
+                    },
+                )?;
+                t.touched.extend(old.iter().copied());
+                s.hashes = vec![hash];
+                s.hashes.extend(old.first().copied());
+                s.hint = key.hint();
+                Self::put(t, &s)?;
+                t.audit(
+                    AuditKind::Rotated,
+                    id,
+                    &format!("grace {} ms", duration_millis(grace)),
+                )?;
+                Ok(Issued {
                     id: id.to_owned(),
-                    valid_until: None,
-                },
-            )?;
-            t.touched.extend(old.iter().copied());
-            s.hashes = vec![hash];
-            s.hashes.extend(old.first().copied());
-            s.hint = key.hint();
-            Self::put(t, &s)?;
-            t.audit(
-                AuditKind::Rotated,
-                id,
-                &format!("grace {} ms", duration_millis(grace)),
-            )?;
-            Ok(Issued {
-                id: id.to_owned(),
-                key,
-                record: s.to_public(),
+                    key,
+                    record: s.to_public(),
+                })
             })
-        })
-        .map(|mut i| {
-            i.record = self.inner.with_live(i.record);
-            i
-        })
+            .map(|mut i| {
+                i.record = self.inner.with_live(i.record);
+                i
+            })
     }
 
     /// Changes a key's settings (see [`UpdateOptions`]); the fields changed
@@ -900,10 +945,10 @@ impl Store {
         if let Some(m) = &change.meta {
             validate_meta(m)?;
         }
-        if let Some(Some(t)) = change.expires_at {
-            if crate::clock::to_millis(t) <= now {
-                return Err(Error::invalid("expires_at", "is in the past"));
-            }
+        if let Some(Some(t)) = change.expires_at
+            && crate::clock::to_millis(t) <= now
+        {
+            return Err(Error::invalid("expires_at", "is in the past"));
         }
         if let Some(Some(r)) = &change.refill {
             r.validate("refill")?;
@@ -911,91 +956,92 @@ impl Store {
         if let Some(Some(r)) = &change.rate_limit {
             r.validate()?;
         }
-        self.inner.write(true, |t| {
-            let mut s = Self::stored(t, id)?;
-            let mut changed = Vec::new();
-            if let Some(n) = &change.name {
-                s.name = n.clone();
-                changed.push("name");
-            }
-            if let Some(d) = &change.description {
-                s.description = d.clone();
-                changed.push("description");
-            }
-            if let Some(o) = &change.owner {
-                if let Some(old) = &s.owner {
-                    t.w.delete_owner(old, id)?;
+        self.inner
+            .write(true, |t| {
+                let mut s = Self::stored(t, id)?;
+                let mut changed = Vec::new();
+                if let Some(n) = &change.name {
+                    s.name = n.clone();
+                    changed.push("name");
                 }
-                if let Some(new) = o {
-                    t.w.put_owner(new, id)?;
+                if let Some(d) = &change.description {
+                    s.description = d.clone();
+                    changed.push("description");
                 }
-                s.owner = o.clone();
-                changed.push("owner");
-            }
-            if let Some(sc) = &change.scopes {
-                s.scopes = sc.iter().cloned().collect();
-                changed.push("scopes");
-            }
-            if let Some(m) = &change.meta {
-                s.meta = m.clone().into_iter().collect();
-                changed.push("meta");
-            }
-            if let Some(x) = change.expires_at {
-                s.expires_at = x.map(crate::clock::to_millis);
-                changed.push("expires_at");
-            }
-            if let Some(r) = change.rate_limit {
-                s.rate_limit = r.as_ref().map(rate_pair);
-                changed.push("rate_limit");
-            }
-            if let Some(sh) = change.shared_credits {
-                s.shared_credits = sh;
-                changed.push("shared_credits");
-            }
-            let credits_changed = change.remaining.is_some() || change.refill.is_some();
-            if let Some(r) = change.refill {
-                s.refill = r.as_ref().map(refill_pair);
-                s.refilled_at = t.now;
-                changed.push("refill");
-            }
-            if let Some(r) = change.remaining {
-                s.remaining = r;
-                changed.push("remaining");
-            } else if credits_changed && s.remaining.is_none() {
-                s.remaining = s.refill.map(|(a, _)| a);
-            }
-            if s.shared_credits && s.owner.is_none() {
-                return Err(Error::invalid("shared_credits", "needs an owner"));
-            }
-            if s.shared_credits && s.remaining.is_some() {
-                return Err(Error::invalid(
-                    "shared_credits",
-                    "a key spends either its own credits or its owner's pool, not both",
-                ));
-            }
-            if credits_changed {
-                // In-memory credits are authoritative while the handle lives:
-                // replace them with the new balance.
-                let c = credits_of(&s);
-                let id = id.to_owned();
-                t.after.push(Box::new(move |store: &Inner| {
-                    let u = store.live.usage_for(&id, || c);
-                    *u.credits() = c;
-                }));
-            } else if let Some(u) = self.inner.live.existing_usage(id) {
-                // Keep the live balance in what we write back.
-                if let Some(c) = *u.credits() {
-                    s.remaining = Some(c.remaining);
-                    s.refilled_at = c.refilled_at;
+                if let Some(o) = &change.owner {
+                    if let Some(old) = &s.owner {
+                        t.w.delete_owner(old, id)?;
+                    }
+                    if let Some(new) = o {
+                        t.w.put_owner(new, id)?;
+                    }
+                    s.owner = o.clone();
+                    changed.push("owner");
                 }
-            }
-            Self::put(t, &s)?;
-            if !changed.is_empty() {
-                t.audit(AuditKind::Updated, id, &changed.join(","))?;
-            }
-            Ok(s.to_public())
-        })
-        .map(|r| self.inner.with_live(r))
+                if let Some(sc) = &change.scopes {
+                    s.scopes = sc.iter().cloned().collect();
+                    changed.push("scopes");
+                }
+                if let Some(m) = &change.meta {
+                    s.meta = m.clone().into_iter().collect();
+                    changed.push("meta");
+                }
+                if let Some(x) = change.expires_at {
+                    s.expires_at = x.map(crate::clock::to_millis);
+                    changed.push("expires_at");
+                }
+                if let Some(r) = change.rate_limit {
+                    s.rate_limit = r.as_ref().map(rate_pair);
+                    changed.push("rate_limit");
+                }
+                if let Some(sh) = change.shared_credits {
+                    s.shared_credits = sh;
+                    changed.push("shared_credits");
+                }
+                let credits_changed = change.remaining.is_some() || change.refill.is_some();
+                if let Some(r) = change.refill {
+                    s.refill = r.as_ref().map(refill_pair);
+                    s.refilled_at = t.now;
+                    changed.push("refill");
+                }
+                if let Some(r) = change.remaining {
+                    s.remaining = r;
+                    changed.push("remaining");
+                } else if credits_changed && s.remaining.is_none() {
+                    s.remaining = s.refill.map(|(a, _)| a);
+                }
+                if s.shared_credits && s.owner.is_none() {
+                    return Err(Error::invalid("shared_credits", "needs an owner"));
+                }
+                if s.shared_credits && s.remaining.is_some() {
+                    return Err(Error::invalid(
+                        "shared_credits",
+                        "a key spends either its own credits or its owner's pool, not both",
+                    ));
+                }
+                if credits_changed {
+                    // In-memory credits are authoritative while the handle lives:
+                    // replace them with the new balance.
+                    let c = credits_of(&s);
+                    let id = id.to_owned();
+                    t.after.push(Box::new(move |store: &Inner| {
+                        let u = store.live.usage_for(&id, || c);
+                        *u.credits() = c;
+                    }));
+                } else if let Some(u) = self.inner.live.existing_usage(id) {
+                    // Keep the live balance in what we write back.
+                    if let Some(c) = *u.credits() {
+                        s.remaining = Some(c.remaining);
+                        s.refilled_at = c.refilled_at;
+                    }
+                }
+                Self::put(t, &s)?;
+                if !changed.is_empty() {
+                    t.audit(AuditKind::Updated, id, &changed.join(","))?;
+                }
+                Ok(s.to_public())
+            })
+            .map(|r| self.inner.with_live(r))
     }
 
     /// Removes revoked and expired records (and rotated-out secrets) whose
@@ -1085,7 +1131,14 @@ impl Store {
     /// An owner's credit pool, with live (unflushed) spending.
     pub fn pool(&self, owner: &str) -> Result<Option<Pool>> {
         self.inner.usable()?;
-        if let Some(p) = self.inner.live.pools.lock().unwrap_or_else(|p| p.into_inner()).get(owner) {
+        if let Some(p) = self
+            .inner
+            .live
+            .pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(owner)
+        {
             let p = p.lock().unwrap_or_else(|p| p.into_inner());
             return Ok(p.exists.then_some(Pool {
                 remaining: p.credits.remaining,
@@ -1117,10 +1170,13 @@ impl Store {
         if options.limit == 0 || options.limit > 1000 {
             return Err(Error::invalid("limit", "must be between 1 and 1000"));
         }
-        if let Some(c) = &options.cursor {
-            if validate_id(c).is_err() {
-                return Err(Error::invalid("cursor", "not a cursor from a previous page"));
-            }
+        if let Some(c) = &options.cursor
+            && validate_id(c).is_err()
+        {
+            return Err(Error::invalid(
+                "cursor",
+                "not a cursor from a previous page",
+            ));
         }
         let now = self.inner.clock.now();
         let mut records = Vec::new();
@@ -1153,10 +1209,10 @@ impl Store {
                         Ok(true)
                     })?;
                     for id in ids {
-                        if let Some(bytes) = reader.record(&id)? {
-                            if !take(&bytes)? {
-                                break;
-                            }
+                        if let Some(bytes) = reader.record(&id)?
+                            && !take(&bytes)?
+                        {
+                            break;
                         }
                     }
                 }
@@ -1269,11 +1325,7 @@ impl Inner {
     /// Runs one write transaction under the store's write lock; after commit,
     /// drops the cache entries of `touched` hashes so the next verify reads the
     /// new state, then runs `after` (in-memory updates), before returning.
-    fn write<T>(
-        &self,
-        durable: bool,
-        f: impl FnOnce(&mut Txn<'_>) -> Result<T>,
-    ) -> Result<T> {
+    fn write<T>(&self, durable: bool, f: impl FnOnce(&mut Txn<'_>) -> Result<T>) -> Result<T> {
         self.usable()?;
         if self.read_only {
             return Err(Error::ReadOnly);
@@ -1283,14 +1335,16 @@ impl Inner {
         let mut f = Some(f);
         let mut out = None;
         let mut touched = Vec::new();
-        let mut after: Vec<Box<dyn FnOnce(&Inner)>> = Vec::new();
+        let mut after: Vec<AfterCommit> = Vec::new();
         let seq_start = ws.seq;
         let result = self.with_backend(|b| {
             b.write(durable, &mut |w: &mut dyn Writer| {
                 touched.clear();
                 after.clear();
                 ws.seq = seq_start;
-                let f = f.take().ok_or_else(|| Error::Io(std::io::Error::other("retried")))?;
+                let f = f
+                    .take()
+                    .ok_or_else(|| Error::Io(std::io::Error::other("retried")))?;
                 let mut txn = Txn {
                     w,
                     now,
@@ -1369,7 +1423,9 @@ impl Inner {
         let mut taken = Vec::new();
         let result = self.write(durable, |t| {
             for (id, u) in &dirty {
-                let Some(bytes) = t.w.record(id)? else { continue };
+                let Some(bytes) = t.w.record(id)? else {
+                    continue;
+                };
                 let mut s = StoredV1::decode(&bytes)?;
                 let pending = u.take();
                 taken.push((u.clone(), pending));
@@ -1421,7 +1477,11 @@ impl Inner {
     }
 
     fn shutdown(&self) -> Result<()> {
-        let flusher = self.flusher.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let flusher = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some((tx, handle)) = flusher {
             drop(tx);
             if handle.thread().id() != std::thread::current().id() {
@@ -1434,7 +1494,11 @@ impl Inner {
             result = self.flush(true);
         }
         self.closed.store(true, Ordering::Release);
-        let backend = self.backend.write().unwrap_or_else(|p| p.into_inner()).take();
+        let backend = self
+            .backend
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         self.cache.clear();
         if let Some(b) = backend {
             let closed = b.close();
@@ -1514,13 +1578,16 @@ fn pool_state(p: Option<&StoredPool>) -> PoolState {
     }
 }
 
+/// In-memory updates that run after a write commits, before it returns.
+type AfterCommit = Box<dyn FnOnce(&Inner)>;
+
 /// A write in progress.
 struct Txn<'a> {
     w: &'a mut dyn Writer,
     now: i64,
     ws: &'a mut WriteState,
     touched: &'a mut Vec<[u8; 32]>,
-    after: &'a mut Vec<Box<dyn FnOnce(&Inner)>>,
+    after: &'a mut Vec<AfterCommit>,
 }
 
 impl Txn<'_> {

@@ -7,8 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use keyrack::format::{self, FormatError};
 use keyrack::{
-    Clock, IssueOptions, Options, Outcome, RateLimit, Refill, Store, UpdateOptions,
-    VerifyOptions,
+    Clock, IssueOptions, Options, Outcome, RateLimit, Refill, Store, UpdateOptions, VerifyOptions,
 };
 use serde_json::{Value, json};
 
@@ -25,7 +24,14 @@ fn hex(b: &[u8]) -> String {
 }
 
 fn build_format_vectors() -> Value {
-    let prefixes = ["kr", "sk_live", "sk_test", "a", "abcdefghij0123456789", "pk_2026_x"];
+    let prefixes = [
+        "kr",
+        "sk_live",
+        "sk_test",
+        "a",
+        "abcdefghij0123456789",
+        "pk_2026_x",
+    ];
     let mut valid = Vec::new();
     for (i, p) in prefixes.iter().enumerate() {
         let body = body_for(i as u32);
@@ -72,20 +78,68 @@ fn build_format_vectors() -> Value {
     let invalid: Vec<(String, FormatError, &str)> = vec![
         (String::new(), FormatError::Empty, "empty"),
         ("kr_abc".into(), FormatError::TooShort, "short"),
-        (format!("{g}{}", "a".repeat(257 - n)), FormatError::TooLong, "257 bytes"),
-        (flip(&g, n - 1), FormatError::BadChecksum, "last check char changed"),
-        (flip(&g, n - 20), FormatError::BadChecksum, "a body char changed"),
-        (g.replacen("sk_live", "sk_livf", 1), FormatError::BadChecksum, "prefix changed"),
-        (format!("{}-{}", &g[..n - 30], &g[n - 29..]), FormatError::BadCharacter, "dash in body"),
-        (format!("{}é{}", &g[..n - 31], &g[n - 29..]), FormatError::BadCharacter, "non-ASCII in body"),
-        (g.replacen("sk_live", "SK_live", 1), FormatError::BadPrefix, "uppercase prefix"),
-        (with_check(format!("sk__live_{}", &g[n - 49..n - 6])), FormatError::BadPrefix, "double underscore"),
-        (with_check(format!("9sk_{}", &g[n - 49..n - 6])), FormatError::BadPrefix, "prefix starts with a digit"),
-        (with_check(format!("_sk_{}", &g[n - 49..n - 6])), FormatError::BadPrefix, "prefix starts with underscore"),
+        (
+            format!("{g}{}", "a".repeat(257 - n)),
+            FormatError::TooLong,
+            "257 bytes",
+        ),
+        (
+            flip(&g, n - 1),
+            FormatError::BadChecksum,
+            "last check char changed",
+        ),
+        (
+            flip(&g, n - 20),
+            FormatError::BadChecksum,
+            "a body char changed",
+        ),
+        (
+            g.replacen("sk_live", "sk_livf", 1),
+            FormatError::BadChecksum,
+            "prefix changed",
+        ),
+        (
+            format!("{}-{}", &g[..n - 30], &g[n - 29..]),
+            FormatError::BadCharacter,
+            "dash in body",
+        ),
+        (
+            format!("{}é{}", &g[..n - 31], &g[n - 29..]),
+            FormatError::BadCharacter,
+            "non-ASCII in body",
+        ),
+        (
+            g.replacen("sk_live", "SK_live", 1),
+            FormatError::BadPrefix,
+            "uppercase prefix",
+        ),
+        (
+            with_check(format!("sk__live_{}", &g[n - 49..n - 6])),
+            FormatError::BadPrefix,
+            "double underscore",
+        ),
+        (
+            with_check(format!("9sk_{}", &g[n - 49..n - 6])),
+            FormatError::BadPrefix,
+            "prefix starts with a digit",
+        ),
+        (
+            with_check(format!("_sk_{}", &g[n - 49..n - 6])),
+            FormatError::BadPrefix,
+            "prefix starts with underscore",
+        ),
         (long_prefix_key, FormatError::BadPrefix, "21-char prefix"),
-        (format!("sk{}", &g[n - 49..]), FormatError::BadPrefix, "no separator"),
+        (
+            format!("sk{}", &g[n - 49..]),
+            FormatError::BadPrefix,
+            "no separator",
+        ),
         (format!(" {g}"), FormatError::BadCharacter, "leading space"),
-        (format!("{g}\n"), FormatError::BadCharacter, "trailing newline"),
+        (
+            format!("{g}\n"),
+            FormatError::BadCharacter,
+            "trailing newline",
+        ),
     ];
     let invalid: Vec<Value> = invalid
         .into_iter()
@@ -280,7 +334,8 @@ fn run_scenario(sc: &Value, start_ms: u64) {
             }
             "rotate" => {
                 let id = handle(&handles).1;
-                if let Some(issued) = check_error(store.rotate(&id, ms(&step["grace_ms"])), step, &ctx)
+                if let Some(issued) =
+                    check_error(store.rotate(&id, ms(&step["grace_ms"])), step, &ctx)
                 {
                     assert_eq!(issued.id, id, "{ctx}");
                     handles.insert(
@@ -330,7 +385,9 @@ fn run_scenario(sc: &Value, start_ms: u64) {
             }
             "get" => {
                 let r = store.get(&handle(&handles).1);
-                let Some(r) = check_error(r, step, &ctx) else { continue };
+                let Some(r) = check_error(r, step, &ctx) else {
+                    continue;
+                };
                 if let Some(x) = step.get("expect_uses") {
                     assert_eq!(Some(r.uses), x.as_u64(), "{ctx}");
                 }
@@ -352,7 +409,11 @@ fn run_scenario(sc: &Value, start_ms: u64) {
             }
             "get_unknown" => {
                 let e = store.get(step["id"].as_str().unwrap()).expect_err(&ctx);
-                assert_eq!(e.kind().as_str(), step["expect_error"].as_str().unwrap(), "{ctx}");
+                assert_eq!(
+                    e.kind().as_str(),
+                    step["expect_error"].as_str().unwrap(),
+                    "{ctx}"
+                );
             }
             other => panic!("{ctx}: unknown op {other}"),
         }
@@ -367,7 +428,10 @@ fn verify_vectors_replay() {
             .unwrap();
     let start = v["start_ms"].as_u64().unwrap();
     let scenarios = v["scenarios"].as_array().unwrap();
-    assert!(scenarios.len() >= 20, "verify.json should cover every outcome");
+    assert!(
+        scenarios.len() >= 20,
+        "verify.json should cover every outcome"
+    );
     let mut seen = std::collections::BTreeSet::new();
     for sc in scenarios {
         for step in sc["steps"].as_array().unwrap() {

@@ -17,6 +17,8 @@ pub(crate) struct SecretRow {
     pub valid_until: Option<i64>,
 }
 
+/// Visits audit rows `(time, seq, bytes)`; returns `Ok(false)` to stop.
+pub(crate) type AuditVisitor<'a> = &'a mut dyn FnMut(i64, u64, &[u8]) -> Result<bool>;
 
 pub(crate) trait Backend: Send + Sync + 'static {
     /// A consistent snapshot of everything committed so far.
@@ -47,16 +49,15 @@ pub(crate) trait Reader {
         visit: &mut dyn FnMut(&str) -> Result<bool>,
     ) -> Result<()>;
     /// Audit events at or after `(time, seq)`, in order.
-    fn scan_audit(
-        &self,
-        from: (i64, u64),
-        visit: &mut dyn FnMut(i64, u64, &[u8]) -> Result<bool>,
-    ) -> Result<()>;
+    fn scan_audit(&self, from: (i64, u64), visit: AuditVisitor<'_>) -> Result<()>;
     /// The key of the newest audit event.
     fn last_audit(&self) -> Result<Option<(i64, u64)>>;
     #[allow(dead_code)]
     /// Every secret row, in hash order.
-    fn scan_secrets(&self, visit: &mut dyn FnMut(&[u8; 32], SecretRow) -> Result<bool>) -> Result<()>;
+    fn scan_secrets(
+        &self,
+        visit: &mut dyn FnMut(&[u8; 32], SecretRow) -> Result<bool>,
+    ) -> Result<()>;
 }
 
 pub(crate) trait Writer: Reader {

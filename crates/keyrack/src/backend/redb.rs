@@ -9,7 +9,7 @@ use redb::{
     ReadableTable, StorageBackend, StorageError, TableDefinition, TableError, WriteTransaction,
 };
 
-use super::{Backend, Reader, SecretRow, Writer};
+use super::{AuditVisitor, Backend, Reader, SecretRow, Writer};
 use crate::error::{Error, Result};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("keyrack_meta");
@@ -45,7 +45,9 @@ pub(crate) enum DbHandle {
 pub(crate) fn opener<S: StorageBackend>(storage: S) -> StorageOpener {
     Box::new(move |builder, read_only| {
         if read_only {
-            builder.open_read_only_with_backend(storage).map(DbHandle::Ro)
+            builder
+                .open_read_only_with_backend(storage)
+                .map(DbHandle::Ro)
         } else {
             builder.create_with_backend(storage).map(DbHandle::Rw)
         }
@@ -278,7 +280,9 @@ macro_rules! reader_impl {
             ) -> Result<()> {
                 let t = self.txn().open_table(KEYS).map_err(table_error)?;
                 let range = match after {
-                    Some(a) => t.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded)),
+                    Some(a) => {
+                        t.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+                    }
                     None => t.range::<&str>(..),
                 }
                 .map_err(map)?;
@@ -302,7 +306,10 @@ macro_rules! reader_impl {
                     Some(a) => std::ops::Bound::Excluded((owner, a)),
                     None => std::ops::Bound::Included((owner, "")),
                 };
-                for item in t.range::<(&str, &str)>((start, std::ops::Bound::Unbounded)).map_err(map)? {
+                for item in t
+                    .range::<(&str, &str)>((start, std::ops::Bound::Unbounded))
+                    .map_err(map)?
+                {
                     let (k, _) = item.map_err(map)?;
                     let (o, id) = k.value();
                     if o != owner || !visit(id)? {
@@ -312,11 +319,7 @@ macro_rules! reader_impl {
                 Ok(())
             }
 
-            fn scan_audit(
-                &self,
-                from: (i64, u64),
-                visit: &mut dyn FnMut(i64, u64, &[u8]) -> Result<bool>,
-            ) -> Result<()> {
+            fn scan_audit(&self, from: (i64, u64), visit: AuditVisitor<'_>) -> Result<()> {
                 let t = self.txn().open_table(AUDIT).map_err(table_error)?;
                 for item in t.range(from..).map_err(map)? {
                     let (k, v) = item.map_err(map)?;
@@ -424,18 +427,15 @@ impl Backend for RedbBackend {
         Ok(Box::new(RedbReader(txn)))
     }
 
-    fn write(
-        &self,
-        durable: bool,
-        f: &mut dyn FnMut(&mut dyn Writer) -> Result<()>,
-    ) -> Result<()> {
+    fn write(&self, durable: bool, f: &mut dyn FnMut(&mut dyn Writer) -> Result<()>) -> Result<()> {
         let db = match &self.db {
             Db::Rw(d) => d,
             Db::Ro(_) => return Err(Error::ReadOnly),
         };
         let mut txn = db.begin_write().map_err(map)?;
         if !durable {
-            txn.set_durability(Durability::None).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+            txn.set_durability(Durability::None)
+                .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
         }
         let result = f(&mut RedbWriter(&txn));
         match result {

@@ -1,0 +1,1010 @@
+//! Behaviour of the store through its public API.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use common::Fixture;
+use keyrack::{
+    AuditKind, AuditOptions, Error, ErrorKind, IssueOptions, ListOptions, Options, Outcome, Pepper,
+    Status, Store, UpdateOptions, VerifyOptions,
+};
+
+#[test]
+fn store_is_send_sync_clone() {
+    fn is<T: Send + Sync + Clone + 'static>() {}
+    is::<Store>();
+}
+
+#[test]
+fn new_file_is_private() {
+    let f = Fixture::new();
+    let store = f.open();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    store.close().unwrap();
+}
+
+#[test]
+fn issued_key_has_default_prefix_and_hint() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a")).unwrap();
+    let key = i.key.expose();
+    let p = keyrack::format::parse(key).unwrap();
+    assert_eq!(p.prefix(), "kr");
+    assert_eq!(i.record.hint, p.hint());
+    assert_eq!(i.record.prefix, "kr");
+    assert!(i.id.starts_with("key_") && i.id.len() == 26, "{}", i.id);
+    assert_ne!(
+        store.issue(IssueOptions::new("b")).unwrap().key.expose(),
+        key,
+        "two issues give two keys"
+    );
+}
+
+#[test]
+fn second_open_in_same_process_is_already_open() {
+    let f = Fixture::new();
+    let store = f.open();
+    let err = Store::open(f.path(), f.options()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyOpen, "{err}");
+    assert!(err.to_string().contains("already open"), "{err}");
+    let err = Store::open(f.path(), f.options().read_only(true)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyOpen, "{err}");
+    store.close().unwrap();
+    // Once closed, the file opens again.
+    f.open().close().unwrap();
+}
+
+#[test]
+fn second_open_in_another_process_is_already_open() {
+    if let Ok(path) = std::env::var("KEYRACK_TEST_CHILD_OPEN") {
+        // The child: try to open and report the kind through the exit code.
+        let code = match Store::open(&path, Options::default()) {
+            Ok(_) => 0,
+            Err(e) if e.kind() == ErrorKind::AlreadyOpen => 42,
+            Err(_) => 1,
+        };
+        std::process::exit(code);
+    }
+    let f = Fixture::new();
+    let store = f.open();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "second_open_in_another_process_is_already_open",
+            "--nocapture",
+        ])
+        .env("KEYRACK_TEST_CHILD_OPEN", f.path())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(42));
+    store.close().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn handle_used_after_fork_is_wrong_process() {
+    let f = Fixture::new();
+    let store = f.open();
+    let issued = store.issue(IssueOptions::new("a")).unwrap();
+    let key = issued.key.expose().to_owned();
+    // SAFETY: the child only calls into keyrack (which checks the fork
+    // generation before taking any lock) and then _exit()s.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let code = match store.verify(&key) {
+            Err(Error::WrongProcess) => match store.issue(IssueOptions::new("b")) {
+                Err(Error::WrongProcess) => 42,
+                _ => 2,
+            },
+            _ => 1,
+        };
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert!(libc::WIFEXITED(status));
+    assert_eq!(libc::WEXITSTATUS(status), 42);
+    // The parent's handle is untouched.
+    assert_eq!(store.verify(&key).unwrap().outcome, Outcome::Valid);
+    store.close().unwrap();
+}
+
+#[test]
+fn pepper_must_match() {
+    let f = Fixture::new();
+    let pepper = Pepper::new([7; 32]);
+    let store = Store::open(f.path(), f.options().pepper(pepper.clone())).unwrap();
+    let key = store
+        .issue(IssueOptions::new("a"))
+        .unwrap()
+        .key
+        .expose()
+        .to_owned();
+    store.close().unwrap();
+
+    let wrong = Store::open(f.path(), f.options().pepper(Pepper::new([8; 32]))).unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::PepperMismatch);
+    let missing = Store::open(f.path(), f.options()).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::PepperMismatch);
+
+    let store = Store::open(f.path(), f.options().pepper(pepper)).unwrap();
+    assert_eq!(store.verify(&key).unwrap().outcome, Outcome::Valid);
+    store.close().unwrap();
+
+    // A store made without a pepper refuses one.
+    let g = Fixture::new();
+    g.open().close().unwrap();
+    let err = Store::open(g.path(), g.options().pepper(Pepper::new([1; 32]))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PepperMismatch);
+    assert!(Pepper::from_slice(&[0; 31]).is_err());
+    assert!(!format!("{:?}", Pepper::new([0xAB; 32])).contains("171"));
+}
+
+#[test]
+fn pepper_changes_the_hash_key() {
+    // The same file key with and without pepper must not verify each other's keys:
+    // a stolen file without the pepper cannot confirm keys.
+    let f = Fixture::new();
+    let store = Store::open(f.path(), f.options().pepper(Pepper::new([3; 32]))).unwrap();
+    let key = store
+        .issue(IssueOptions::new("a"))
+        .unwrap()
+        .key
+        .expose()
+        .to_owned();
+    store.close().unwrap();
+    let bytes = std::fs::read(f.path()).unwrap();
+    let unpeppered = blake3::hash(key.as_bytes());
+    assert!(
+        !bytes
+            .windows(32)
+            .any(|w| w == unpeppered.as_bytes().as_slice()),
+        "plain blake3 of the key must not be in the file"
+    );
+}
+
+#[test]
+fn read_only_open_serves_reads_and_refuses_writes() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a").owner("o")).unwrap();
+    let key = i.key.expose().to_owned();
+    store.close().unwrap();
+
+    let ro1 = Store::open(f.path(), f.options().read_only(true)).unwrap();
+    let ro2 = Store::open(f.path(), f.options().read_only(true)).unwrap();
+    assert!(ro1.is_read_only());
+    assert_eq!(ro1.verify(&key).unwrap().outcome, Outcome::Valid);
+    assert_eq!(ro2.get(&i.id).unwrap().name, "a");
+    assert_eq!(
+        ro2.list(&ListOptions::default().owner("o"))
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+    assert_eq!(ro1.revoke(&i.id).unwrap_err().kind(), ErrorKind::ReadOnly);
+    assert_eq!(
+        ro1.issue(IssueOptions::new("b")).unwrap_err().kind(),
+        ErrorKind::ReadOnly
+    );
+    // A writer cannot open while readers hold the file.
+    assert_eq!(
+        Store::open(f.path(), f.options()).unwrap_err().kind(),
+        ErrorKind::AlreadyOpen
+    );
+    ro1.close().unwrap();
+    ro2.close().unwrap();
+}
+
+#[test]
+fn read_only_open_of_missing_file_creates_nothing() {
+    let f = Fixture::new();
+    let err = Store::open(f.path(), f.options().read_only(true)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    let err = Store::open(f.path(), f.options().create(false)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(!f.path().exists());
+}
+
+#[test]
+fn revoke_is_seen_by_concurrent_verifiers_at_once() {
+    let f = Fixture::new();
+    let store = f.open();
+    let keys: Vec<_> = (0..8)
+        .map(|i| store.issue(IssueOptions::new(format!("k{i}"))).unwrap())
+        .collect();
+    let secrets: Arc<Vec<String>> =
+        Arc::new(keys.iter().map(|k| k.key.expose().to_owned()).collect());
+    // revoked[i] is set only after revoke(i) returned.
+    let revoked: Arc<Vec<AtomicBool>> = Arc::new((0..8).map(|_| AtomicBool::new(false)).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let violations = Arc::new(AtomicUsize::new(0));
+    let checks = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (store, secrets, revoked, stop, violations, checks) = (
+                store.clone(),
+                secrets.clone(),
+                revoked.clone(),
+                stop.clone(),
+                violations.clone(),
+                checks.clone(),
+            );
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Acquire) {
+                    for (i, s) in secrets.iter().enumerate() {
+                        let was_revoked = revoked[i].load(Ordering::Acquire);
+                        let v = store.verify(s).unwrap();
+                        checks.fetch_add(1, Ordering::Relaxed);
+                        if was_revoked && v.outcome == Outcome::Valid {
+                            violations.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for (i, k) in keys.iter().enumerate() {
+        std::thread::sleep(Duration::from_millis(5));
+        store.revoke(&k.id).unwrap();
+        revoked[i].store(true, Ordering::Release);
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    stop.store(true, Ordering::Release);
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert!(checks.load(Ordering::Relaxed) > 100);
+    assert_eq!(violations.load(Ordering::Relaxed), 0);
+    for s in secrets.iter() {
+        assert_eq!(store.verify(s).unwrap().outcome, Outcome::Revoked);
+    }
+}
+
+#[test]
+fn eight_threads_spend_exactly_five_credits() {
+    let f = Fixture::new();
+    let store = f.open();
+    let key = store
+        .issue(IssueOptions::new("metered").remaining(5))
+        .unwrap()
+        .key
+        .expose()
+        .to_owned();
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, key, barrier) = (store.clone(), key.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                (0..4)
+                    .filter(|_| store.verify(&key).unwrap().outcome == Outcome::Valid)
+                    .count()
+            })
+        })
+        .collect();
+    let valid: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(valid, 5);
+    let id = store.verify(&key).unwrap().record.unwrap().id.clone();
+    store.close().unwrap();
+    let store = f.open();
+    let r = store.get(&id).unwrap();
+    assert_eq!(r.remaining, Some(0));
+    assert_eq!(r.uses, 5);
+    assert_eq!(r.denied.usage_exceeded, 32 - 5 + 1);
+}
+
+#[test]
+fn shared_pool_is_exact_across_keys_and_threads() {
+    let f = Fixture::new();
+    let store = f.open();
+    store.set_pool("acme", 7, None).unwrap();
+    let keys: Vec<String> = (0..4)
+        .map(|i| {
+            store
+                .issue(
+                    IssueOptions::new(format!("k{i}"))
+                        .owner("acme")
+                        .shared_credits(true),
+                )
+                .unwrap()
+                .key
+                .expose()
+                .to_owned()
+        })
+        .collect();
+    let handles: Vec<_> = keys
+        .into_iter()
+        .map(|k| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .filter(|_| store.verify(&k).unwrap().outcome == Outcome::Valid)
+                    .count()
+            })
+        })
+        .collect();
+    let valid: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(valid, 7);
+    assert_eq!(store.pool("acme").unwrap().unwrap().remaining, 0);
+    store.close().unwrap();
+    assert_eq!(f.open().pool("acme").unwrap().unwrap().remaining, 0);
+}
+
+#[test]
+fn everything_acknowledged_survives_reopen() {
+    let f = Fixture::new();
+    let store = f.open();
+    let a = store
+        .issue(
+            IssueOptions::new("a")
+                .owner("o1")
+                .scopes(["read", "write"])
+                .meta("team", "infra")
+                .description("desc")
+                .remaining(10),
+        )
+        .unwrap();
+    let b = store.issue(IssueOptions::new("b")).unwrap();
+    let c = store.issue(IssueOptions::new("c")).unwrap();
+    store.revoke(&b.id).unwrap();
+    let c2 = store.rotate(&c.id, Duration::from_secs(3600)).unwrap();
+    store.disable(&a.id).unwrap();
+    store.enable(&a.id).unwrap();
+    store
+        .update(&a.id, UpdateOptions::default().name("a2"))
+        .unwrap();
+    for _ in 0..3 {
+        assert!(store.verify(a.key.expose()).unwrap().is_valid());
+    }
+    let a_before = store.get(&a.id).unwrap();
+    assert_eq!(a_before.uses, 3, "get includes unflushed uses");
+    drop(store); // dropping the last handle flushes and closes
+
+    let store = f.open();
+    let a_after = store.get(&a.id).unwrap();
+    assert_eq!(a_after, a_before);
+    assert_eq!(a_after.remaining, Some(7));
+    assert_eq!(a_after.meta.get("team").map(String::as_str), Some("infra"));
+    assert_eq!(
+        store.verify(b.key.expose()).unwrap().outcome,
+        Outcome::Revoked
+    );
+    assert_eq!(
+        store.verify(c.key.expose()).unwrap().outcome,
+        Outcome::Valid
+    );
+    assert_eq!(
+        store.verify(c2.key.expose()).unwrap().outcome,
+        Outcome::Valid
+    );
+    f.clock.advance(Duration::from_secs(3600));
+    assert_eq!(
+        store.verify(c.key.expose()).unwrap().outcome,
+        Outcome::Expired
+    );
+    let events = store.audit(&AuditOptions::default()).unwrap().events;
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            AuditKind::Issued,
+            AuditKind::Issued,
+            AuditKind::Issued,
+            AuditKind::Revoked,
+            AuditKind::Rotated,
+            AuditKind::Disabled,
+            AuditKind::Enabled,
+            AuditKind::Updated
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn counters_flush_in_the_background_and_survive_a_crash() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a")).unwrap();
+    let key = i.key.expose().to_owned();
+    store.close().unwrap();
+    // SAFETY: the child opens its own handle, verifies, waits for the
+    // background flush, and _exit()s without closing (as a crash would).
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let opts = f.options().flush_interval(Duration::from_millis(10));
+        let code = match Store::open(f.path(), opts) {
+            Ok(s) => {
+                let ok = (0..4).all(|_| s.verify(&key).map(|v| v.is_valid()).unwrap_or(false));
+                std::thread::sleep(Duration::from_millis(300));
+                if ok { 0 } else { 2 }
+            }
+            Err(_) => 1,
+        };
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(libc::WEXITSTATUS(status), 0);
+    let store = Store::open(f.path(), f.options().read_only(true)).unwrap();
+    let r = store.get(&i.id).unwrap();
+    assert_eq!(
+        r.uses, 4,
+        "the background flush wrote the uses before the crash"
+    );
+    assert!(r.last_used_at.is_some());
+}
+
+#[test]
+fn batch_issue_is_all_or_nothing() {
+    let f = Fixture::new();
+    let store = f.open();
+    let batch = vec![IssueOptions::new("ok"), IssueOptions::new("bad").scope("")];
+    let err = store.issue_many(batch).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidArgument {
+                field: "scopes",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        store
+            .list(&ListOptions::default())
+            .unwrap()
+            .records
+            .is_empty()
+    );
+    let issued = store
+        .issue_many(
+            (0..50)
+                .map(|i| IssueOptions::new(format!("k{i}")))
+                .collect(),
+        )
+        .unwrap();
+    assert_eq!(issued.len(), 50);
+    for i in &issued {
+        assert!(store.verify(i.key.expose()).unwrap().is_valid());
+    }
+}
+
+#[test]
+fn invalid_arguments_name_the_field_and_change_nothing() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a").scope("read")).unwrap();
+    let before = store.get(&i.id).unwrap();
+    let cases: Vec<(UpdateOptions, &str)> = vec![
+        (UpdateOptions::default().scopes([""]), "scopes"),
+        (UpdateOptions::default().name("x".repeat(300)), "name"),
+        (
+            UpdateOptions::default().expires_at(Some(f.clock.now() - Duration::from_secs(1))),
+            "expires_at",
+        ),
+        (
+            UpdateOptions::default()
+                .rate_limit(Some(keyrack::RateLimit::new(0, Duration::from_secs(1)))),
+            "rate_limit",
+        ),
+        (
+            UpdateOptions::default().shared_credits(true),
+            "shared_credits",
+        ),
+        (
+            UpdateOptions::default().meta(BTreeMap::from([(String::new(), "v".into())])),
+            "meta",
+        ),
+    ];
+    for (change, field) in cases {
+        match store.update(&i.id, change) {
+            Err(Error::InvalidArgument { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert_eq!(store.get(&i.id).unwrap(), before);
+    let issue_cases: Vec<(IssueOptions, &str)> = vec![
+        (IssueOptions::new("a").prefix("nope"), "prefix"),
+        (
+            IssueOptions::new("a").expires_at(f.clock.now()),
+            "expires_at",
+        ),
+        (
+            IssueOptions::new("a").expires_in(Duration::ZERO),
+            "expires_in",
+        ),
+        (IssueOptions::new("a").owner(""), "owner"),
+        (
+            IssueOptions::new("a")
+                .remaining(1)
+                .shared_credits(true)
+                .owner("o"),
+            "shared_credits",
+        ),
+        (IssueOptions::new("a\0b"), "name"),
+    ];
+    for (o, field) in issue_cases {
+        match store.issue(o) {
+            Err(Error::InvalidArgument { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        store.list(&ListOptions::default()).unwrap().records.len(),
+        1
+    );
+    assert_eq!(
+        store.audit(&AuditOptions::default()).unwrap().events.len(),
+        1
+    );
+}
+
+#[test]
+fn unknown_ids_are_not_found_errors() {
+    let f = Fixture::new();
+    let store = f.open();
+    let ghost = "key_0123456789abcdefghijkl";
+    for r in [
+        store.get(ghost).map(|_| ()),
+        store.revoke(ghost).map(|_| ()),
+        store.enable(ghost).map(|_| ()),
+        store.disable(ghost).map(|_| ()),
+        store
+            .update(ghost, UpdateOptions::default().name("x"))
+            .map(|_| ()),
+        store.rotate(ghost, Duration::ZERO).map(|_| ()),
+        store.get("../etc/passwd").map(|_| ()),
+    ] {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    }
+}
+
+#[test]
+fn list_filters_and_pages() {
+    let f = Fixture::new();
+    let store = Store::open(f.path(), f.options().prefixes(["sk_test"])).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let mut o =
+            IssueOptions::new(format!("k{i}")).owner(if i % 2 == 0 { "even" } else { "odd" });
+        if i % 5 == 0 {
+            o = o.prefix("sk_test");
+        }
+        if i == 3 {
+            o = o.expires_in(Duration::from_secs(1));
+        }
+        ids.push(store.issue(o).unwrap());
+    }
+    store.revoke(&ids[1].id).unwrap();
+    store.disable(&ids[2].id).unwrap();
+    f.clock.advance(Duration::from_secs(2));
+    store.verify(ids[4].key.expose()).unwrap();
+
+    // Paging through everything visits each record once, in id order.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let mut o = ListOptions::default().limit(7);
+        if let Some(c) = cursor.take() {
+            o = o.cursor(c);
+        }
+        let page = store.list(&o).unwrap();
+        assert!(page.records.len() <= 7);
+        seen.extend(page.records.iter().map(|r| r.id.clone()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut expected: Vec<_> = ids.iter().map(|i| i.id.clone()).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+
+    let count = |o: ListOptions| store.list(&o.limit(1000)).unwrap().records.len();
+    assert_eq!(count(ListOptions::default().owner("even")), 13);
+    assert_eq!(count(ListOptions::default().owner("odd")), 12);
+    assert_eq!(count(ListOptions::default().owner("nobody")), 0);
+    assert_eq!(count(ListOptions::default().prefix("sk_test")), 5);
+    assert_eq!(count(ListOptions::default().status(Status::Revoked)), 1);
+    assert_eq!(count(ListOptions::default().status(Status::Disabled)), 1);
+    assert_eq!(count(ListOptions::default().status(Status::Expired)), 1);
+    assert_eq!(count(ListOptions::default().status(Status::Active)), 22);
+    assert_eq!(
+        count(ListOptions::default().unused_since(f.clock.now())),
+        24
+    );
+    // Owner listing pages too.
+    let p1 = store
+        .list(&ListOptions::default().owner("odd").limit(5))
+        .unwrap();
+    let p2 = store
+        .list(
+            &ListOptions::default()
+                .owner("odd")
+                .limit(5)
+                .cursor(p1.next_cursor.clone().unwrap()),
+        )
+        .unwrap();
+    assert!(
+        p1.records
+            .iter()
+            .all(|r| !p2.records.iter().any(|s| s.id == r.id))
+    );
+    assert_eq!(
+        store
+            .list(&ListOptions::default().limit(0))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        store
+            .list(&ListOptions::default().cursor("garbage"))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
+fn owner_change_moves_the_key_in_the_owner_index() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a").owner("old")).unwrap();
+    store
+        .update(&i.id, UpdateOptions::default().owner(Some("new".into())))
+        .unwrap();
+    assert!(
+        store
+            .list(&ListOptions::default().owner("old"))
+            .unwrap()
+            .records
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list(&ListOptions::default().owner("new"))
+            .unwrap()
+            .records[0]
+            .id,
+        i.id
+    );
+}
+
+#[test]
+fn audit_pages_filters_and_holds_no_secret() {
+    let f = Fixture::new();
+    let store = f.open();
+    let a = store.issue(IssueOptions::new("a")).unwrap();
+    let b = store.issue(IssueOptions::new("b")).unwrap();
+    let a2 = store.rotate(&a.id, Duration::ZERO).unwrap();
+    store.revoke(&b.id).unwrap();
+    let only_a = store
+        .audit(&AuditOptions::default().id(&a.id))
+        .unwrap()
+        .events;
+    assert_eq!(only_a.len(), 2);
+    let revokes = store
+        .audit(&AuditOptions::default().kind(AuditKind::Revoked))
+        .unwrap()
+        .events;
+    assert_eq!(revokes.len(), 1);
+    assert_eq!(revokes[0].id, b.id);
+    let p1 = store.audit(&AuditOptions::default().limit(3)).unwrap();
+    assert_eq!(p1.events.len(), 3);
+    let p2 = store
+        .audit(
+            &AuditOptions::default()
+                .limit(3)
+                .cursor(p1.next_cursor.unwrap()),
+        )
+        .unwrap();
+    assert_eq!(p2.events.len(), 1);
+    assert!(p2.next_cursor.is_none());
+    let text = format!("{p1:?}{p2:?}", p1 = p1.events, p2 = p2.events);
+    for k in [&a.key, &b.key, &a2.key] {
+        assert!(!text.contains(&k.expose()[8..30]));
+    }
+}
+
+#[test]
+fn debug_output_never_shows_a_secret() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a").owner("o")).unwrap();
+    let key = i.key.expose().to_owned();
+    let body = &key[3..46];
+    let v = store.verify(&key).unwrap();
+    let page = store.list(&ListOptions::default()).unwrap();
+    let rotated = store.rotate(&i.id, Duration::ZERO).unwrap();
+    let texts = [
+        format!("{i:?}"),
+        format!("{:?}", i.key),
+        format!("{}", i.key),
+        format!("{v:?}"),
+        format!("{page:?}"),
+        format!("{store:?}"),
+        format!("{:?}", keyrack::format::parse(&key).unwrap()),
+        format!("{:?}", keyrack::extract_key([("x-api-key", key.as_str())])),
+        format!("{rotated:?}"),
+        serde_json::to_string(&i.record).unwrap(),
+    ];
+    for t in &texts {
+        assert!(!t.contains(body), "secret leaked in {t}");
+        assert!(
+            !t.contains(&rotated.key.expose()[3..46]),
+            "secret leaked in {t}"
+        );
+    }
+    assert!(texts[0].contains("redacted"));
+}
+
+#[test]
+fn file_holds_no_key_body() {
+    let f = Fixture::new();
+    let store = f.open();
+    let issued = store
+        .issue_many(
+            (0..300)
+                .map(|i| IssueOptions::new(format!("k{i}")))
+                .collect(),
+        )
+        .unwrap();
+    let bodies: Vec<String> = issued
+        .iter()
+        .map(|i| {
+            keyrack::format::parse(i.key.expose())
+                .unwrap()
+                .body()
+                .to_owned()
+        })
+        .collect();
+    store.close().unwrap();
+    let bytes = std::fs::read(f.path()).unwrap();
+    for body in &bodies {
+        // Neither the base62 text nor any 16-char piece of it.
+        for piece in [&body[..], &body[..16], &body[20..36]] {
+            assert!(
+                !bytes.windows(piece.len()).any(|w| w == piece.as_bytes()),
+                "a key body is in the file"
+            );
+        }
+    }
+}
+
+#[test]
+fn garbage_or_truncated_files_give_typed_errors() {
+    let f = Fixture::new();
+    std::fs::write(
+        f.path(),
+        b"this is not a database at all, just some text......",
+    )
+    .unwrap();
+    let e = Store::open(f.path(), f.options()).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Corrupted | ErrorKind::Io),
+        "{e}"
+    );
+
+    let g = Fixture::new();
+    std::fs::write(g.path(), b"").unwrap();
+    assert_eq!(
+        Store::open(g.path(), g.options()).unwrap_err().kind(),
+        ErrorKind::Corrupted
+    );
+
+    let h = Fixture::new();
+    let store = h.open();
+    store
+        .issue_many(
+            (0..200)
+                .map(|i| IssueOptions::new(format!("k{i}")))
+                .collect(),
+        )
+        .unwrap();
+    store.close().unwrap();
+    let full = std::fs::read(h.path()).unwrap();
+    for cut in [full.len() / 2, 4096, 700, 100] {
+        std::fs::write(h.path(), &full[..cut]).unwrap();
+        let r = Store::open(h.path(), h.options());
+        // Never a panic; an error of a storage kind, or (if redb repairs) a store
+        let _ = r.map(|s| s.close()).map_err(|e| {
+            assert!(
+                matches!(
+                    e.kind(),
+                    ErrorKind::Corrupted | ErrorKind::Io | ErrorKind::IncompatibleVersion
+                ),
+                "{e}"
+            )
+        });
+    }
+}
+
+#[test]
+fn a_foreign_redb_file_is_not_a_keyrack_store() {
+    let f = Fixture::new();
+    {
+        let db = redb::Database::create(f.path()).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let t: redb::TableDefinition<&str, &str> = redb::TableDefinition::new("other");
+            txn.open_table(t).unwrap().insert("a", "b").unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let e = Store::open(f.path(), f.options().read_only(true)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupted, "{e}");
+}
+
+#[test]
+fn closed_handles_answer_closed() {
+    let f = Fixture::new();
+    let store = f.open();
+    let clone = store.clone();
+    let i = store.issue(IssueOptions::new("a")).unwrap();
+    store.close().unwrap();
+    store.close().unwrap();
+    assert_eq!(
+        clone.verify(i.key.expose()).unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+    assert_eq!(clone.get(&i.id).unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(
+        clone.issue(IssueOptions::new("b")).unwrap_err().kind(),
+        ErrorKind::Closed
+    );
+    // The file is free again.
+    f.open().close().unwrap();
+}
+
+#[test]
+fn prefixes_persist_and_unknown_prefix_is_malformed() {
+    let f = Fixture::new();
+    let store = Store::open(
+        f.path(),
+        f.options().prefix("sk_live").prefixes(["sk_test"]),
+    )
+    .unwrap();
+    let live = store.issue(IssueOptions::new("a")).unwrap();
+    let test = store
+        .issue(IssueOptions::new("b").prefix("sk_test"))
+        .unwrap();
+    assert!(live.key.expose().starts_with("sk_live_"));
+    assert!(test.key.expose().starts_with("sk_test_"));
+    store.close().unwrap();
+    let store = f.open();
+    assert_eq!(store.default_prefix(), "sk_live");
+    assert_eq!(store.prefixes(), ["sk_live", "sk_test"]);
+    assert!(store.verify(test.key.expose()).unwrap().is_valid());
+    store.close().unwrap();
+    // Narrowing the accepted prefixes makes the dropped one malformed.
+    let store = Store::open(f.path(), f.options().prefixes(Vec::<String>::new())).unwrap();
+    assert_eq!(
+        store.verify(test.key.expose()).unwrap().outcome,
+        Outcome::Malformed
+    );
+    assert!(store.verify(live.key.expose()).unwrap().is_valid());
+    let e = Store::open(f.path(), f.options().prefix("Bad")).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::InvalidArgument {
+            field: "prefix",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn verify_returns_record_and_remaining() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store
+        .issue(IssueOptions::new("m").owner("o").scope("s").remaining(2))
+        .unwrap();
+    let v = store
+        .verify_with(i.key.expose(), &VerifyOptions::default().scope("s"))
+        .unwrap();
+    assert!(v.is_valid());
+    assert_eq!(v.remaining, Some(1));
+    let r = v.record.unwrap();
+    assert_eq!(r.id, i.id);
+    assert_eq!(r.owner.as_deref(), Some("o"));
+    let nf = store
+        .verify("kr_0000000000000000000000000000000000000000000000000")
+        .unwrap();
+    assert!(nf.record.is_none());
+}
+
+#[test]
+fn rotation_keeps_id_and_settings() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store
+        .issue(IssueOptions::new("a").owner("o").scope("s").meta("k", "v"))
+        .unwrap();
+    let r = store.rotate(&i.id, Duration::from_secs(10)).unwrap();
+    assert_eq!(r.id, i.id);
+    assert_ne!(r.key.expose(), i.key.expose());
+    assert_eq!(r.record.scopes, i.record.scopes);
+    assert_eq!(r.record.meta, i.record.meta);
+    assert_eq!(r.record.hint, r.key.hint());
+}
+
+#[test]
+fn purge_removes_owner_index_and_audits() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a").owner("o")).unwrap();
+    store.revoke(&i.id).unwrap();
+    assert_eq!(store.purge(Duration::ZERO).unwrap(), 1);
+    assert!(
+        store
+            .list(&ListOptions::default().owner("o"))
+            .unwrap()
+            .records
+            .is_empty()
+    );
+    let purged = store
+        .audit(&AuditOptions::default().kind(AuditKind::Purged))
+        .unwrap()
+        .events;
+    assert_eq!(purged.len(), 1);
+    assert_eq!(
+        store.verify(i.key.expose()).unwrap().outcome,
+        Outcome::NotFound
+    );
+}
+
+#[test]
+fn small_cache_still_answers_correctly() {
+    let f = Fixture::new();
+    let store = Store::open(f.path(), f.options().cache_capacity(64)).unwrap();
+    let issued = store
+        .issue_many(
+            (0..500)
+                .map(|i| IssueOptions::new(format!("k{i}")))
+                .collect(),
+        )
+        .unwrap();
+    store.revoke(&issued[7].id).unwrap();
+    for round in 0..2 {
+        for (n, i) in issued.iter().enumerate() {
+            let want = if n == 7 {
+                Outcome::Revoked
+            } else {
+                Outcome::Valid
+            };
+            assert_eq!(
+                store.verify(i.key.expose()).unwrap().outcome,
+                want,
+                "round {round}"
+            );
+        }
+    }
+    let no_cache = Store::open(Fixture::new().path(), Options::default().cache_capacity(0));
+    assert!(no_cache.is_ok());
+}
+
+#[test]
+fn error_kinds_have_stable_codes_and_names() {
+    let codes: Vec<u32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+    assert_eq!(codes, (1..=10).collect::<Vec<_>>());
+    let names: std::collections::BTreeSet<_> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(names.len(), 10);
+    assert_eq!(ErrorKind::NotFound.as_str(), "NOT_FOUND");
+    assert_eq!(ErrorKind::AlreadyOpen.code(), 3);
+}
