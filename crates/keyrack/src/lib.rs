@@ -83,3 +83,8 @@ pub use record::{
 };
 pub use secret::{Pepper, SecretKey};
 pub use store::{AuditPage, DEFAULT_PREFIX, FORMAT_VERSION, Issued, Page, Store, Verification};
+
+/// The README's Rust examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

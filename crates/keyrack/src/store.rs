@@ -802,6 +802,110 @@ impl Store {
         })
     }
 
+    /// Imports records (for example the lines of `keyrack export`, parsed with
+    /// serde) in one transaction: all or none. Records never carry a secret, so
+    /// an imported key has none: it verifies as `not_found` until
+    /// [`rotate`](Store::rotate) gives it a new one. Counters and credits are
+    /// kept as exported. Fails with `InvalidArgument` (naming the field, and
+    /// the record's position in `index`) on a bad record, an id that already
+    /// exists, a prefix the store does not accept, or a repeated id.
+    pub fn import(&self, records: Vec<KeyRecord>) -> Result<usize> {
+        if records.len() > MAX_BATCH {
+            return Err(Error::invalid(
+                "records",
+                format!("at most {MAX_BATCH} at once"),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (n, r) in records.iter().enumerate() {
+            let at = |e: Error| match e {
+                Error::InvalidArgument { field, reason } => Error::InvalidArgument {
+                    field,
+                    reason: format!("record {}: {reason}", n + 1),
+                },
+                other => other,
+            };
+            if validate_id(&r.id).is_err() || !seen.insert(r.id.clone()) {
+                return Err(at(Error::invalid(
+                    "id",
+                    format!("{:?} is not a fresh key id", r.id),
+                )));
+            }
+            if !self.inner.prefixes.contains(&r.prefix) {
+                return Err(at(Error::invalid(
+                    "prefix",
+                    format!("{:?} is not one of the store's prefixes", r.prefix),
+                )));
+            }
+            validate_text("name", &r.name, 0, MAX_NAME).map_err(at)?;
+            validate_text("hint", &r.hint, 0, MAX_NAME).map_err(at)?;
+            if let Some(d) = &r.description {
+                validate_text("description", d, 0, MAX_DESCRIPTION).map_err(at)?;
+            }
+            if let Some(o) = &r.owner {
+                validate_text("owner", o, 1, MAX_OWNER).map_err(at)?;
+            }
+            validate_scopes(&r.scopes).map_err(at)?;
+            validate_meta(&r.meta).map_err(at)?;
+            if let Some(x) = &r.refill {
+                x.validate("refill").map_err(at)?;
+            }
+            if let Some(x) = &r.rate_limit {
+                x.validate().map_err(at)?;
+            }
+            if r.shared_credits && (r.owner.is_none() || r.remaining.is_some()) {
+                return Err(at(Error::invalid(
+                    "shared_credits",
+                    "needs an owner and no credits of its own",
+                )));
+            }
+        }
+        self.inner.write(true, |t| {
+            for r in &records {
+                if t.w.record(&r.id)?.is_some() {
+                    return Err(Error::invalid(
+                        "id",
+                        format!("{} already exists in this store", r.id),
+                    ));
+                }
+                let to = crate::clock::to_millis;
+                let stored = StoredV1 {
+                    id: r.id.clone(),
+                    prefix: r.prefix.clone(),
+                    hint: r.hint.clone(),
+                    name: r.name.clone(),
+                    description: r.description.clone(),
+                    owner: r.owner.clone(),
+                    scopes: r.scopes.iter().cloned().collect(),
+                    meta: r.meta.clone().into_iter().collect(),
+                    created_at: to(r.created_at),
+                    expires_at: r.expires_at.map(to),
+                    revoked_at: r.revoked_at.map(to),
+                    enabled: r.enabled,
+                    last_used_at: r.last_used_at.map(to),
+                    uses: r.uses,
+                    denied: r.denied.as_array(),
+                    remaining: r.remaining,
+                    refill: r.refill.as_ref().map(refill_pair),
+                    refilled_at: t.now,
+                    shared_credits: r.shared_credits,
+                    rate_limit: r.rate_limit.as_ref().map(rate_pair),
+                    hashes: Vec::new(),
+                };
+                t.w.put_record(&r.id, &stored.encode())?;
+                if let Some(owner) = &r.owner {
+                    t.w.put_owner(owner, &r.id)?;
+                }
+                t.audit(
+                    AuditKind::Issued,
+                    &r.id,
+                    "imported (no secret until rotated)",
+                )?;
+            }
+            Ok(records.len())
+        })
+    }
+
     /// Reads a record for a write, failing with `NotFound`.
     fn stored(t: &Txn<'_>, id: &str) -> Result<StoredV1> {
         validate_id(id)?;

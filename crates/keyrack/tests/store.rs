@@ -1008,3 +1008,69 @@ fn error_kinds_have_stable_codes_and_names() {
     assert_eq!(ErrorKind::NotFound.as_str(), "NOT_FOUND");
     assert_eq!(ErrorKind::AlreadyOpen.code(), 3);
 }
+
+#[test]
+fn export_then_import_moves_records_without_secrets() {
+    let src = Fixture::new();
+    let store = src.open();
+    let a = store
+        .issue(
+            IssueOptions::new("a")
+                .owner("o")
+                .scope("s")
+                .meta("k", "v")
+                .remaining(3),
+        )
+        .unwrap();
+    let b = store.issue(IssueOptions::new("b")).unwrap();
+    store.revoke(&b.id).unwrap();
+    store.verify(a.key.expose()).unwrap();
+    let exported: Vec<String> = store
+        .list(&ListOptions::default())
+        .unwrap()
+        .records
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    assert!(exported.iter().all(|l| !l.contains(&a.key.expose()[3..40])));
+
+    let dst = Fixture::new();
+    let other = dst.open();
+    let records: Vec<keyrack::KeyRecord> = exported
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(other.import(records.clone()).unwrap(), 2);
+    assert_eq!(other.get(&a.id).unwrap(), store.get(&a.id).unwrap());
+    assert_eq!(other.get(&a.id).unwrap().remaining, Some(2));
+    assert_eq!(
+        other
+            .list(&ListOptions::default().owner("o"))
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+    // No secret travelled: the old key does not open the new store until rotated.
+    assert_eq!(
+        other.verify(a.key.expose()).unwrap().outcome,
+        Outcome::NotFound
+    );
+    let fresh = other.rotate(&a.id, Duration::ZERO).unwrap();
+    assert!(other.verify(fresh.key.expose()).unwrap().is_valid());
+    // A second import of the same ids changes nothing.
+    let e = other.import(records).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidArgument { field: "id", .. }),
+        "{e}"
+    );
+    assert_eq!(
+        other.list(&ListOptions::default()).unwrap().records.len(),
+        2
+    );
+    let mut bad: keyrack::KeyRecord = serde_json::from_str(&exported[0]).unwrap();
+    bad.id = "key_zzzzzzzzzzzzzzzzzzzzzz".into();
+    bad.scopes.insert(String::new());
+    let e = other.import(vec![bad]).unwrap_err();
+    assert!(e.to_string().contains("record 1"), "{e}");
+}
