@@ -34,6 +34,7 @@ from keyrack._errors import (
     ReadOnly,
     WrongProcess,
 )
+from keyrack._types import AuditKind, Headers, IssueOptions, Status
 from keyrack._keyrack import (
     DEFAULT_PREFIX,
     FORMAT_VERSION,
@@ -91,6 +92,10 @@ __all__ = [
     "FORMAT_VERSION",
     "AlreadyOpen",
     "AuditEvent",
+    "AuditKind",
+    "Headers",
+    "IssueOptions",
+    "Status",
     "Closed",
     "Corrupted",
     "Error",
