@@ -173,3 +173,41 @@ pub fn missing_store(path: &Path) -> Failure {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_codes_are_distinct_and_zero_only_for_valid() {
+        let mut seen = std::collections::BTreeSet::new();
+        for o in Outcome::ALL {
+            let code = outcome_code(o);
+            assert_eq!(code == OK, o == Outcome::Valid, "{o}");
+            assert!(seen.insert(code), "{o} shares code {code}");
+            if o != Outcome::Valid && o != Outcome::Missing {
+                // The tens digit is the HTTP class: 1x → 401, 2x → 403, 3x → 429.
+                let class = match code / 10 {
+                    1 => 401,
+                    2 => 403,
+                    3 => 429,
+                    _ => panic!("{o}: {code}"),
+                };
+                assert_eq!(class, o.http_status(), "{o}");
+            }
+        }
+        for general in [
+            FAILURE,
+            USAGE,
+            NOT_FOUND,
+            NO_STORE,
+            IN_USE,
+            DAMAGED,
+            READ_ONLY,
+            PEPPER,
+            UNSUPPORTED,
+        ] {
+            assert!(general < 10, "general codes stay below the verify range");
+        }
+    }
+}
