@@ -315,6 +315,8 @@ pub(crate) const RECORD_VERSION: u8 = 1;
 /// apart from [`KeyRecord`] so the public type and the file format can each grow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StoredV1 {
+    /// The table key; not repeated in the value.
+    #[serde(skip)]
     pub id: String,
     pub prefix: String,
     pub hint: String,
@@ -347,9 +349,13 @@ impl StoredV1 {
         out
     }
 
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn decode(id: &str, bytes: &[u8]) -> Result<Self> {
         match bytes.split_first() {
             Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
+                .map(|s: StoredV1| StoredV1 {
+                    id: id.to_owned(),
+                    ..s
+                })
                 .map_err(|e| Error::Corrupted(format!("undecodable key record: {e}"))),
             Some((&v, _)) => Err(Error::IncompatibleVersion {
                 found: u32::from(v),
@@ -463,8 +469,8 @@ impl StoredAudit {
 /// Decodes a stored record; public so fuzzers can reach it. Returns the
 /// public view. Never panics on any input.
 #[doc(hidden)]
-pub fn decode_record(bytes: &[u8]) -> Result<KeyRecord> {
-    StoredV1::decode(bytes).map(|s| s.to_public())
+pub fn decode_record(id: &str, bytes: &[u8]) -> Result<KeyRecord> {
+    StoredV1::decode(id, bytes).map(|s| s.to_public())
 }
 
 mod serde_millis {

@@ -538,7 +538,7 @@ impl Store {
             let Some(bytes) = r.record(&row.id)? else {
                 return Ok(None);
             };
-            let stored = StoredV1::decode(&bytes)?;
+            let stored = StoredV1::decode(&row.id, &bytes)?;
             Ok(Some(self.cached(&stored, row.valid_until, r.as_ref())?))
         })?;
         if let Some(e) = &entry {
@@ -790,7 +790,7 @@ impl Store {
                 if let Some(owner) = &stored.owner {
                     t.w.put_owner(owner, &id)?;
                 }
-                t.audit(AuditKind::Issued, &id, &format!("prefix {prefix}"))?;
+                t.audit(AuditKind::Issued, &id, "")?;
                 t.touched.push(hash);
                 issued.push(Issued {
                     id,
@@ -910,7 +910,7 @@ impl Store {
     fn stored(t: &Txn<'_>, id: &str) -> Result<StoredV1> {
         validate_id(id)?;
         match t.w.record(id)? {
-            Some(b) => StoredV1::decode(&b),
+            Some(b) => StoredV1::decode(id, &b),
             None => Err(Error::not_found(id)),
         }
     }
@@ -1158,7 +1158,7 @@ impl Store {
             let mut doomed = Vec::new();
             let mut trimmed = Vec::new();
             t.w.scan_records(None, &mut |id, bytes| {
-                let s = StoredV1::decode(bytes)?;
+                let s = StoredV1::decode(id, bytes)?;
                 let gone = s.revoked_at.is_some_and(|r| r <= cutoff)
                     || s.expires_at.is_some_and(|x| x <= cutoff);
                 if gone {
@@ -1262,7 +1262,7 @@ impl Store {
         self.inner.usable()?;
         validate_id(id)?;
         let stored = self.inner.with_backend(|b| match b.read()?.record(id)? {
-            Some(bytes) => StoredV1::decode(&bytes),
+            Some(bytes) => StoredV1::decode(id, &bytes),
             None => Err(Error::not_found(id)),
         })?;
         Ok(self.inner.with_live(stored.to_public()))
@@ -1294,8 +1294,10 @@ impl Store {
         };
         self.inner.with_backend(|b| {
             let reader = b.read()?;
-            let mut take = |bytes: &[u8]| -> Result<bool> {
-                let r = self.inner.with_live(StoredV1::decode(bytes)?.to_public());
+            let mut take = |id: &str, bytes: &[u8]| -> Result<bool> {
+                let r = self
+                    .inner
+                    .with_live(StoredV1::decode(id, bytes)?.to_public());
                 if keep(&r) {
                     if records.len() == options.limit {
                         more = true;
@@ -1314,14 +1316,16 @@ impl Store {
                     })?;
                     for id in ids {
                         if let Some(bytes) = reader.record(&id)?
-                            && !take(&bytes)?
+                            && !take(&id, &bytes)?
                         {
                             break;
                         }
                     }
                 }
                 None => {
-                    reader.scan_records(options.cursor.as_deref(), &mut |_, bytes| take(bytes))?;
+                    reader.scan_records(options.cursor.as_deref(), &mut |id, bytes| {
+                        take(id, bytes)
+                    })?;
                 }
             }
             Ok(())
@@ -1389,6 +1393,24 @@ impl Store {
     /// Writes the in-memory counters and credits now, durably.
     pub fn sync(&self) -> Result<()> {
         self.inner.flush(true)
+    }
+
+    /// Writes pending counters, then rewrites the file to give free space
+    /// back (after many revocations and purges, or a large relaxed import).
+    /// Blocks verifies that miss the cache while it runs. Returns whether the
+    /// file was compacted.
+    pub fn compact(&self) -> Result<bool> {
+        self.sync()?;
+        let _writes = self.inner.writes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self
+            .inner
+            .backend
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        match guard.as_deref_mut() {
+            Some(b) => b.compact(),
+            None => Err(Error::Closed),
+        }
     }
 
     /// Writes pending counters, releases the file, and makes every clone of
@@ -1530,7 +1552,7 @@ impl Inner {
                 let Some(bytes) = t.w.record(id)? else {
                     continue;
                 };
-                let mut s = StoredV1::decode(&bytes)?;
+                let mut s = StoredV1::decode(id, &bytes)?;
                 let pending = u.take();
                 taken.push((u.clone(), pending));
                 s.uses += pending.0;

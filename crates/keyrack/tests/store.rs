@@ -1074,3 +1074,33 @@ fn export_then_import_moves_records_without_secrets() {
     let e = other.import(vec![bad]).unwrap_err();
     assert!(e.to_string().contains("record 1"), "{e}");
 }
+
+#[test]
+fn compact_gives_space_back_and_keeps_everything() {
+    let f = Fixture::new();
+    let store = f.open();
+    let issued = store
+        .issue_many(
+            (0..2000)
+                .map(|i| IssueOptions::new(format!("k{i}")))
+                .collect(),
+        )
+        .unwrap();
+    for i in issued.iter().skip(10) {
+        store.revoke(&i.id).unwrap();
+    }
+    store.purge(Duration::ZERO).unwrap();
+    let before = std::fs::metadata(f.path()).unwrap().len();
+    assert!(store.compact().unwrap());
+    let after = std::fs::metadata(f.path()).unwrap().len();
+    assert!(after < before, "{after} < {before}");
+    for i in issued.iter().take(10) {
+        assert!(store.verify(i.key.expose()).unwrap().is_valid());
+    }
+    store.close().unwrap();
+    let store = f.open();
+    assert_eq!(
+        store.list(&ListOptions::default()).unwrap().records.len(),
+        10
+    );
+}

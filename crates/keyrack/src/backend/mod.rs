@@ -26,6 +26,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// Runs `f` in one transaction and commits it when `f` returns `Ok`, with
     /// full durability when `durable`. On `Err`, nothing is written.
     fn write(&self, durable: bool, f: &mut dyn FnMut(&mut dyn Writer) -> Result<()>) -> Result<()>;
+    /// Rewrites the storage to release free space; `Ok(false)` when nothing
+    /// could be done (e.g. a read-only open).
+    fn compact(&mut self) -> Result<bool>;
     /// Releases the storage (and its lock).
     fn close(self: Box<Self>) -> Result<()>;
 }

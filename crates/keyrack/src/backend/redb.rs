@@ -180,6 +180,9 @@ fn open_error(e: DatabaseError, path: &Path) -> Error {
 fn storage(e: StorageError) -> Error {
     match e {
         StorageError::Corrupted(s) => Error::Corrupted(s),
+        StorageError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            Error::Corrupted(io.to_string())
+        }
         StorageError::Io(io) => Error::Io(io),
         StorageError::PreviousIo => Error::Io(std::io::Error::other(
             "an earlier write failed; the store refuses writes until it is reopened",
@@ -204,6 +207,9 @@ pub(crate) fn map(e: impl Into<redb::Error>) -> Error {
             found: u32::from(v),
             supported: REDB_FORMAT,
         },
+        redb::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            Error::Corrupted(io.to_string())
+        }
         redb::Error::Io(io) => Error::Io(io),
         redb::Error::PreviousIo => Error::Io(std::io::Error::other(
             "an earlier write failed; the store refuses writes until it is reopened",
@@ -444,6 +450,16 @@ impl Backend for RedbBackend {
                 txn.abort().map_err(map)?;
                 Err(e)
             }
+        }
+    }
+
+    fn compact(&mut self) -> Result<bool> {
+        match &mut self.db {
+            Db::Rw(d) => d.compact().map_err(|e| match e {
+                redb::CompactionError::Storage(s) => storage(s),
+                other => Error::Io(std::io::Error::other(other.to_string())),
+            }),
+            Db::Ro(_) => Ok(false),
         }
     }
 
