@@ -42,15 +42,9 @@ Example:
     propagate_version = true
 )]
 pub struct Cli {
-    /// The store file.
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        env = "KEYRACK_DB",
-        default_value = "keyrack.redb"
-    )]
-    pub db: PathBuf,
+    /// The store file [default: $KEYRACK_DB when set and not empty, else keyrack.redb].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 
     /// Open the store without writing: several tools may read at once, but
     /// not while a writer holds the file. Writing verbs then fail (exit 7).
@@ -74,6 +68,19 @@ pub struct Cli {
     /// The verb.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The store file: `--db`, else a non-empty `$KEYRACK_DB`, else `./keyrack.redb`.
+    pub fn store_path(&self) -> PathBuf {
+        if let Some(p) = &self.db {
+            return p.clone();
+        }
+        match std::env::var_os("KEYRACK_DB") {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => PathBuf::from("keyrack.redb"),
+        }
+    }
 }
 
 /// Every verb.

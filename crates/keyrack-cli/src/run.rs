@@ -80,7 +80,7 @@ pub fn run(cli: Cli) -> Outcome {
 // ---- plumbing -------------------------------------------------------------------
 
 fn core(cli: &Cli, e: keyrack::Error, access: Access) -> Failure {
-    exit::from_core(e, &cli.db, access, cli.read_only)
+    exit::from_core(e, &cli.store_path(), access, cli.read_only)
 }
 
 /// Writes text and a newline on stdout. A closed pipe (`| head`) ends quietly.
@@ -112,14 +112,14 @@ fn pepper(cli: &Cli) -> Outcome<Option<Pepper>> {
 /// Opens the store. Only `issue` passes `create`; every other verb finds a
 /// missing file an error and creates nothing.
 fn open(cli: &Cli, create: bool, access: Access, options: Options) -> Outcome<Store> {
-    if !create && !exists(&cli.db) {
-        return Err(exit::missing_store(&cli.db));
+    if !create && !exists(&cli.store_path()) {
+        return Err(exit::missing_store(&cli.store_path()));
     }
     let mut options = options.create(create).read_only(cli.read_only);
     if let Some(p) = pepper(cli)? {
         options = options.pepper(p);
     }
-    Store::open(&cli.db, options).map_err(|e| core(cli, e, access))
+    Store::open(cli.store_path(), options).map_err(|e| core(cli, e, access))
 }
 
 fn exists(path: &Path) -> bool {
@@ -239,7 +239,7 @@ fn issue(cli: &Cli, a: &IssueArgs) -> Outcome<Option<u8>> {
     o.rate_limit = a.rate_limit;
     // A new store takes the first issue's --prefix as its default prefix.
     let mut options = Options::default();
-    if let (Some(p), false) = (&a.prefix, exists(&cli.db)) {
+    if let (Some(p), false) = (&a.prefix, exists(&cli.store_path())) {
         options = options.prefix(p.clone());
     }
     let store = open(cli, true, Access::Write, options)?;

@@ -265,3 +265,16 @@ fn a_peppered_store_needs_its_pepper() {
     .ok();
     assert!(r.stdout.contains(v["id"].as_str().unwrap()));
 }
+
+#[test]
+fn an_empty_keyrack_db_means_the_default_file() {
+    let env = Env::new();
+    run(env
+        .bare()
+        .env("KEYRACK_DB", "")
+        .args(["issue", "--name", "x"]))
+    .ok();
+    assert!(env.exists("keyrack.redb"));
+    let help = run(env.bare().args(["--help"])).ok().stdout;
+    assert!(help.contains("KEYRACK_DB"), "{help}");
+}
