@@ -99,3 +99,8 @@ BY_CODE: Dict[str, Type[Error]] = {
         Closed,
     )
 }
+
+# Shown as keyrack.NotFound (not keyrack._errors.NotFound) in tracebacks.
+for _cls in BY_CODE.values():
+    _cls.__module__ = "keyrack"
+del _cls

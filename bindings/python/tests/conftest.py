@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh store file per test, and a manual clock."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+import keyrack
+
+#: Where the shared vectors live (tests/vectors at the repository root).
+VECTORS = Path(
+    os.environ.get(
+        "KEYRACK_VECTORS", Path(__file__).resolve().parents[3] / "tests" / "vectors"
+    )
+)
+
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "keys.redb"
+
+
+@pytest.fixture
+def clock() -> keyrack.ManualClock:
+    return keyrack.ManualClock(START)
+
+
+@pytest.fixture
+def store(path: Path, clock: keyrack.ManualClock) -> Iterator[keyrack.Store]:
+    s = keyrack.Store(path, prefixes=["sk_test"], clock=clock)
+    try:
+        yield s
+    finally:
+        try:
+            s.close()
+        except keyrack.WrongProcess:  # pragma: no cover - only in a forked child
+            pass
+
+
+def secret_part(key: str) -> str:
+    """The body and check of a key: what must never appear in any output."""
+    return key.rsplit("_", 1)[1]
