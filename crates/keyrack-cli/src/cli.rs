@@ -21,7 +21,6 @@ Exit codes:
   6   the file is damaged, not a keyrack store, or of an unsupported version
   7   a write on a store opened with --read-only
   8   the pepper does not match the store's
-  9   not supported by this build (writing imported records)
   verify: 10 malformed, 11 not_found, 12 expired (401 class)
           20 revoked, 21 disabled, 22 insufficient_scope (403 class)
           30 rate_limited, 31 usage_exceeded (429 class)
@@ -148,9 +147,11 @@ pub enum Command {
     #[command(after_help = "Example:\n  keyrack export > keys.jsonl")]
     Export,
 
-    /// Read records as JSON lines (as `export` writes them) and check every line.
-    /// Writing them needs a core import API this build lacks: see the README.
-    #[command(after_help = "Example:\n  keyrack import --dry-run keys.jsonl")]
+    /// Read records as JSON lines (as `export` writes them), check every line, write them all.
+    /// Imported keys carry no secret: `rotate` gives each a new one.
+    #[command(
+        after_help = "Example:\n  keyrack import --dry-run keys.jsonl && keyrack import keys.jsonl"
+    )]
     Import(ImportArgs),
 
     /// Show an owner's shared credit pool, or set it with --set.

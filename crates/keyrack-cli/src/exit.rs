@@ -11,7 +11,6 @@
 //! | 6 | the file is damaged, not a keyrack store, or from an unsupported version |
 //! | 7 | a write on a store opened with `--read-only` |
 //! | 8 | the pepper does not match the store's |
-//! | 9 | not supported by this build (writing imported records) |
 //! | 10 11 12 | verify: `malformed`, `not_found`, `expired` (HTTP 401 class) |
 //! | 20 21 22 | verify: `revoked`, `disabled`, `insufficient_scope` (HTTP 403 class) |
 //! | 30 31 | verify: `rate_limited`, `usage_exceeded` (HTTP 429 class) |
@@ -38,8 +37,6 @@ pub const DAMAGED: u8 = 6;
 pub const READ_ONLY: u8 = 7;
 /// Wrong (or missing) pepper.
 pub const PEPPER: u8 = 8;
-/// Not supported by this build.
-pub const UNSUPPORTED: u8 = 9;
 
 /// The exit code of a verify outcome: 0 only for `valid`; the tens digit is
 /// the HTTP class (1x → 401, 2x → 403, 3x → 429).
@@ -197,15 +194,7 @@ mod tests {
             }
         }
         for general in [
-            FAILURE,
-            USAGE,
-            NOT_FOUND,
-            NO_STORE,
-            IN_USE,
-            DAMAGED,
-            READ_ONLY,
-            PEPPER,
-            UNSUPPORTED,
+            FAILURE, USAGE, NOT_FOUND, NO_STORE, IN_USE, DAMAGED, READ_ONLY, PEPPER,
         ] {
             assert!(general < 10, "general codes stay below the verify range");
         }

@@ -546,6 +546,7 @@ fn import(cli: &Cli, a: &ImportArgs) -> Outcome<Option<u8>> {
             })?)),
         };
         let mut records = Vec::new();
+        let mut lines = Vec::new();
         let mut seen = BTreeSet::new();
         for (i, line) in reader.lines().enumerate() {
             let n = i + 1;
@@ -562,36 +563,63 @@ fn import(cli: &Cli, a: &ImportArgs) -> Outcome<Option<u8>> {
                 )));
             }
             records.push(r);
+            lines.push(n);
         }
         let mut present = Vec::new();
-        for r in &records {
+        for (r, n) in records.iter().zip(&lines) {
             match store.get(&r.id) {
-                Ok(_) => present.push(r.id.clone()),
+                Ok(_) => present.push((r.id.clone(), *n)),
                 Err(keyrack::Error::NotFound { .. }) => {}
                 Err(e) => return Err(core(cli, e, Access::Read)),
             }
         }
-        if !a.dry_run {
-            return Err(Failure::new(
-                exit::UNSUPPORTED,
-                format!(
-                    "{} records checked, none imported: writing records needs an import API the \
-                     keyrack core does not have yet (keys are never re-issued behind your back); \
-                     use --dry-run to check a file",
-                    records.len()
-                ),
-            ));
+        let present_ids: Vec<&String> = present.iter().map(|(id, _)| id).collect();
+        if a.dry_run {
+            return if cli.json {
+                emit(
+                    &json!({ "checked": records.len(), "already_present": present_ids, "imported": 0 })
+                        .to_string(),
+                )
+            } else {
+                emit(&format!(
+                    "{} records checked, {} already in the store; nothing imported (dry run)",
+                    records.len(),
+                    present.len()
+                ))
+            };
         }
+        if let Some((id, n)) = present.first() {
+            return Err(Failure::usage(format!(
+                "line {n}: id {id} is already in the store; nothing was imported"
+            )));
+        }
+        let checked = records.len();
+        let imported = store.import(records).map_err(|e| match e {
+            keyrack::Error::InvalidArgument { field, reason } => {
+                // The core names the record by its 1-based position: give its line.
+                let line = reason
+                    .strip_prefix("record ")
+                    .and_then(|r| r.split_once(':'))
+                    .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.trim())))
+                    .and_then(|(i, rest)| Some((*lines.get(i.checked_sub(1)?)?, rest)));
+                match line {
+                    Some((n, rest)) => {
+                        Failure::usage(format!("line {n}: {field}: {rest}; nothing was imported"))
+                    }
+                    None => Failure::usage(format!("{field}: {reason}; nothing was imported")),
+                }
+            }
+            other => core(cli, other, Access::Write),
+        })?;
         if cli.json {
             emit(
-                &json!({ "checked": records.len(), "already_present": present, "imported": 0 })
+                &json!({ "checked": checked, "already_present": present_ids, "imported": imported })
                     .to_string(),
             )
         } else {
             emit(&format!(
-                "{} records checked, {} already in the store; nothing imported (dry run)",
-                records.len(),
-                present.len()
+                "{imported} records imported. They carry no secret: each key works again only \
+                 after `keyrack rotate ID` gives it a new one."
             ))
         }
     })();

@@ -480,16 +480,28 @@ fn import_dry_run_checks_an_export() {
 }
 
 #[test]
-fn import_without_a_core_import_api_refuses_and_changes_nothing() {
+fn import_writes_records_without_secrets_all_or_nothing() {
     let env = Env::new();
-    env.issue(&[]);
+    let (id, key) = env.issue(&[]);
     let exported = env.run(&["export"]).ok().stdout;
     let other = Env::new();
     other.issue(&[]);
+    let r = other.run_stdin(&["import", "--json"], &exported).ok();
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["imported"], 1, "{r:?}");
+    assert_eq!(v["checked"], 1, "{r:?}");
+    let shown = other.run(&["export"]).ok().stdout;
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    assert!(shown.contains(&id));
+    // No secret travelled: the old key is unknown here until a rotation.
+    assert_eq!(other.verify_code(&key), 11);
+    let rotated = other.run(&["rotate", &id, "--json"]).ok().json();
+    assert_eq!(other.verify_code(rotated["key"].as_str().unwrap()), 0);
+    // Importing the same file again is refused by line, and changes nothing.
     let before = other.snapshot();
-    let r = other.run_stdin(&["import"], &exported).fails(9);
+    let r = other.run_stdin(&["import"], &exported).fails(2);
     assert!(
-        r.stderr.contains("1 records checked, none imported"),
+        r.stderr.contains("line 1:") && r.stderr.contains("already in the store"),
         "{r:?}"
     );
     assert_eq!(other.snapshot(), before);
