@@ -255,6 +255,39 @@ typedef uint32_t keyrack_outcome;
 #endif // __cplusplus
 
 /**
+ * A key's lifecycle state, as keyrack_list filters it. Stable numbers.
+ */
+enum keyrack_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not revoked, enabled and not expired.
+   */
+  KEYRACK_STATUS_ACTIVE = 1,
+  /**
+   * Revoked.
+   */
+  KEYRACK_STATUS_REVOKED = 2,
+  /**
+   * Not revoked but disabled.
+   */
+  KEYRACK_STATUS_DISABLED = 3,
+  /**
+   * Not revoked, enabled, and past its expiry.
+   */
+  KEYRACK_STATUS_EXPIRED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum keyrack_status keyrack_status;
+#else
+typedef uint32_t keyrack_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * One audit event (never a secret).
  */
 typedef struct keyrack_audit_event keyrack_audit_event;
