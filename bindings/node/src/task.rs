@@ -1,0 +1,73 @@
+//! One body for the sync call and its `…Async` twin: an [`Op`] holds the work
+//! (arguments already converted); the sync verb runs it on the calling
+//! thread, the async verb hands it to napi's `AsyncTask` on the libuv pool.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+
+use crate::error::throwable;
+
+type Work<T> = Box<dyn FnOnce() -> keyrack::Result<T> + Send>;
+
+/// A store call ready to run.
+pub struct Op<T> {
+    work: Option<Work<T>>,
+}
+
+impl<T: Send + 'static> Op<T> {
+    pub fn new(f: impl FnOnce() -> keyrack::Result<T> + Send + 'static) -> Self {
+        Op {
+            work: Some(Box::new(f)),
+        }
+    }
+
+    /// Builds the op from converted arguments, or one that fails with the
+    /// conversion error (so an async verb rejects instead of throwing).
+    pub fn from<A: Send + 'static>(
+        args: keyrack::Result<A>,
+        f: impl FnOnce(A) -> keyrack::Result<T> + Send + 'static,
+    ) -> Self {
+        Op::new(move || f(args?))
+    }
+
+    fn run(&mut self) -> keyrack::Result<T> {
+        let Some(work) = self.work.take() else {
+            return Err(keyrack::Error::Io(std::io::Error::other(
+                "keyrack: an operation ran twice",
+            )));
+        };
+        catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+            Err(keyrack::Error::Io(std::io::Error::other(
+                "keyrack panicked inside a store call (a bug: please report it)",
+            )))
+        })
+    }
+
+    /// Runs on the calling thread.
+    pub fn sync(mut self, env: &Env) -> Result<T> {
+        self.run().map_err(|e| throwable(env, e))
+    }
+
+    /// Runs on the libuv pool; the Promise settles on the JavaScript thread.
+    pub fn promise(self) -> AsyncTask<Op<T>>
+    where
+        T: ToNapiValue + TypeName,
+    {
+        AsyncTask::new(self)
+    }
+}
+
+impl<T: ToNapiValue + TypeName + Send + 'static> Task for Op<T> {
+    type Output = keyrack::Result<T>;
+    type JsValue = T;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<T> {
+        output.map_err(|e| throwable(&env, e))
+    }
+}
