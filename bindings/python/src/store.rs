@@ -727,6 +727,13 @@ impl Store {
         call(py, || store.sync())
     }
 
+    /// Rewrites the file to give free space back (after many purges).
+    /// Returns whether the file was compacted.
+    fn compact(&self, py: Python<'_>) -> PyResult<bool> {
+        let store = &self.inner;
+        call(py, || store.compact())
+    }
+
     /// Writes pending counters and releases the file. Closing twice is harmless;
     /// any other call afterwards raises `keyrack.Closed`.
     fn close(&self, py: Python<'_>) -> PyResult<()> {

@@ -125,15 +125,11 @@ def test_io_error_is_an_oserror(tmp_path: Path) -> None:
     assert not (tmp_path / "missing.redb").exists()
 
 
-@pytest.mark.xfail(reason="core maps a non-redb file to Io, not Corrupted (core request)", strict=True)
 def test_a_file_that_is_not_a_store_is_corrupted(path: Path) -> None:
+    path.write_bytes(b"\x5a" * 5000)
+    with pytest.raises(keyrack.Corrupted) as e:
+        keyrack.Store(path)
+    assert e.value.code == "CORRUPTED"
     path.write_bytes(os.urandom(5000))
     with pytest.raises(keyrack.Corrupted):
         keyrack.Store(path)
-
-
-def test_a_file_that_is_not_a_store_raises_a_keyrack_error(path: Path) -> None:
-    path.write_bytes(b"\x5a" * 5000)
-    with pytest.raises(keyrack.Error) as e:
-        keyrack.Store(path)
-    assert e.value.code in ("CORRUPTED", "IO")

@@ -200,6 +200,18 @@ def test_purge(store: keyrack.Store, clock: keyrack.ManualClock) -> None:
     assert store.purge() == 0
 
 
+def test_sync_and_compact_keep_every_key(store: keyrack.Store) -> None:
+    keys = [store.issue(remaining=5) for _ in range(20)]
+    for i in keys[:10]:
+        store.revoke(i.id)
+    store.purge()
+    store.verify(keys[-1].key)
+    store.sync()
+    assert isinstance(store.compact(), bool)
+    assert all(store.verify(i.key) for i in keys[10:])
+    assert store.get(keys[-1].id).remaining == 3
+
+
 def test_list_filters_and_paging(store: keyrack.Store, clock: keyrack.ManualClock) -> None:
     ids = {store.issue(str(n), owner="o1" if n % 2 else "o2").id for n in range(7)}
     t = store.issue("test", prefix="sk_test")
