@@ -388,7 +388,7 @@ impl Parent {
                 lost.join("\n  ")
             ));
         }
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             println!(
                 "crash: cycle {n}: killed after {delay:?} ({}), {acked} acknowledged this cycle, \
                  {} keys checked",
