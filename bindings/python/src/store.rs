@@ -753,8 +753,8 @@ impl Store {
 
     fn __repr__(&self) -> String {
         format!(
-            "Store(path={:?}, default_prefix='{}', read_only={})",
-            self.inner.path().to_string_lossy(),
+            "Store(path={}, default_prefix='{}', read_only={})",
+            crate::types::repr_str(&self.inner.path().to_string_lossy()),
             self.inner.default_prefix(),
             if self.inner.is_read_only() {
                 "True"
@@ -901,6 +901,14 @@ impl Pager {
 
 #[pymethods]
 impl KeyIterator {
+    /// `KeyIterator[KeyRecord]` works at runtime too, as in the stubs.
+    #[classmethod]
+    fn __class_getitem__<'py>(
+        cls: &Bound<'py, pyo3::types::PyType>,
+        item: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::types::generic_alias(cls, item)
+    }
     fn __iter__(slf: Py<Self>) -> Py<Self> {
         slf
     }

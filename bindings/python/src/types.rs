@@ -34,7 +34,8 @@ pub fn outcome_table() -> Vec<(&'static str, u16, &'static str)> {
         .collect()
 }
 
-fn repr_str(s: &str) -> String {
+/// A Python-style quoted string for `__repr__`.
+pub fn repr_str(s: &str) -> String {
     format!("{s:?}").replace('"', "'")
 }
 
@@ -460,6 +461,14 @@ pub struct Page {
 
 #[pymethods]
 impl Page {
+    /// `Page[KeyRecord]` works at runtime too, as in the stubs.
+    #[classmethod]
+    fn __class_getitem__<'py>(
+        cls: &Bound<'py, pyo3::types::PyType>,
+        item: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        generic_alias(cls, item)
+    }
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(self.items.bind(py).try_iter()?.into_any())
     }
@@ -507,4 +516,15 @@ impl ManualClock {
     fn __repr__(&self) -> String {
         format!("ManualClock(ms={})", self.0.now_millis())
     }
+}
+
+/// `types.GenericAlias(cls, item)`: lets `Page[KeyRecord]` be written at runtime.
+pub fn generic_alias<'py>(
+    cls: &Bound<'py, pyo3::types::PyType>,
+    item: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    py.import("types")?
+        .getattr("GenericAlias")?
+        .call1((cls, item))
 }

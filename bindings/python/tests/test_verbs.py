@@ -347,3 +347,22 @@ def test_use_after_close_raises_closed(path: Path) -> None:
     ):
         with pytest.raises(keyrack.Closed):
             call()
+
+
+def test_generic_page_types_work_at_runtime(store: keyrack.Store) -> None:
+    def first(page: "keyrack.Page[keyrack.KeyRecord]") -> str:
+        return next(iter(page)).id
+
+    alias = keyrack.Page[keyrack.KeyRecord]
+    assert alias.__origin__ is keyrack.Page
+    assert keyrack.KeyIterator[keyrack.AuditEvent].__origin__ is keyrack.KeyIterator
+    a = store.issue()
+    assert first(store.list()) == a.id
+
+
+def test_one_version_everywhere() -> None:
+    from importlib.metadata import version
+
+    assert keyrack.__version__ == version("keyrack")
+    assert repr(keyrack.NotFound("x")).startswith("NotFound(")
+    assert keyrack.NotFound.__module__ == "keyrack"
