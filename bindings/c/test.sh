@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# C binding checks (`make c-test`): header and generated vectors fresh, header
+# compiles as C++, then every C test built with -std=c99 -Wall -Wextra -Werror
+# and run twice: against libkeyrack.so under valgrind, and against
+# libkeyrack.a with ASan+UBSan. KEYRACK_BLESS=1 rewrites the generated files.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/keyrack-target}"
+LIB="$CARGO_TARGET_DIR/debug"
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -I"$ROOT/include" -I"$ROOT/tests/c")
+# What libkeyrack.a needs from the system (`--print native-static-libs`).
+STATIC_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible
+          --child-silent-after-fork=yes --suppressions="$ROOT/tests/c/valgrind.supp")
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+need() { command -v "$1" >/dev/null 2>&1; }
+for tool in cc g++ python3; do need "$tool" || { echo "c-test: $tool is required" >&2; exit 1; }; done
+if ! need valgrind; then
+    echo "c-test: installing valgrind" >&2
+    apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# 1. Build, and regenerate the header with the pinned cbindgen (build.rs).
+KEYRACK_C_HEADER="$work/keyrack.h" cargo build -q -p keyrack-c
+if [[ "${KEYRACK_BLESS:-0}" == 1 ]]; then
+    cp "$work/keyrack.h" include/keyrack.h
+    python3 tests/c/gen_vectors.py "$ROOT" tests/c/vectors_data.c
+    echo "c-test: rewrote include/keyrack.h and tests/c/vectors_data.c"
+fi
+if diff -u include/keyrack.h "$work/keyrack.h"; then pass; else
+    fail "include/keyrack.h is stale: run KEYRACK_BLESS=1 bash bindings/c/test.sh"; fi
+
+# 2. The C vectors must match tests/vectors/*.json.
+python3 tests/c/gen_vectors.py "$ROOT" "$work/vectors_data.c"
+if diff -q tests/c/vectors_data.c "$work/vectors_data.c" >/dev/null; then pass; else
+    fail "tests/c/vectors_data.c is stale: run KEYRACK_BLESS=1 bash bindings/c/test.sh"; fi
+
+# 3. The header compiles as C99 and as C++.
+printf '#include "keyrack.h"\nint main(void) { return (int)keyrack_outcome_http_status(KEYRACK_OUTCOME_VALID) - 200; }\n' > "$work/hdr.c"
+cp "$work/hdr.c" "$work/hdr.cpp"
+if cc "${CFLAGS[@]}" -pedantic -fsyntax-only "$work/hdr.c" &&
+   g++ -std=c++11 -Wall -Wextra -Werror -pedantic -I"$ROOT/include" -fsyntax-only "$work/hdr.cpp"; then pass; else
+    fail "include/keyrack.h does not compile as C99 and C++11"; fi
+
+# 4. The README's example, extracted from its first ```c block.
+awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' bindings/c/README.md > "$work/readme_example.c"
+
+# 5. Build every program both ways and run it.
+declare -A SOURCES=(
+    [test_api]="tests/c/test_api.c"
+    [test_threads]="tests/c/test_threads.c"
+    [test_vectors]="tests/c/test_vectors.c tests/c/vectors_data.c"
+    [readme_example]="$work/readme_example.c"
+)
+run() { # name, mode, command...
+    local name=$1 mode=$2; shift 2
+    local out="$work/$name.$mode.out"
+    local dir; dir=$(mktemp -d)
+    if [[ $name == readme_example ]]; then set -- "$@" "$dir/keys.redb"; fi
+    if "$@" >"$out" 2>&1; then status=0; else status=$?; fi
+    rm -rf "$dir"
+    if [[ $name == readme_example ]]; then
+        if [[ $status == 0 ]] && grep -q '^valid -> 200' "$out" && grep -q '^revoked -> 403' "$out"; then pass; else
+            cat "$out" >&2; fail "$name ($mode) exited $status"; fi
+        return
+    fi
+    local line; line=$(grep '^RESULT ' "$out" | tail -1 || true)
+    if [[ -z $line ]]; then cat "$out" >&2; fail "$name ($mode) crashed (exit $status)"; return; fi
+    local p f
+    p=$(sed -E 's/.*passed=([0-9]+).*/\1/' <<<"$line")
+    f=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + p)); failed=$((failed + f))
+    if [[ $status != 0 && $f == 0 ]]; then cat "$out" >&2; fail "$name ($mode): exit $status (memory errors?)"; fi
+    if [[ $f != 0 ]]; then cat "$out" >&2; fi
+    echo "  $name ($mode): $p passed, $f failed"
+}
+for name in test_api test_threads test_vectors readme_example; do
+    read -r -a src <<<"${SOURCES[$name]}"
+    if cc "${CFLAGS[@]}" -pthread -o "$work/$name.so.bin" "${src[@]}" -L"$LIB" -lkeyrack -Wl,-rpath,"$LIB"; then
+        run "$name" valgrind "${VALGRIND[@]}" "$work/$name.so.bin"
+    else fail "$name does not compile (shared)"; fi
+    if cc "${CFLAGS[@]}" -pthread -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+          -fno-omit-frame-pointer -o "$work/$name.asan.bin" "${src[@]}" "$LIB/libkeyrack.a" "${STATIC_LIBS[@]}"; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+            run "$name" asan "$work/$name.asan.bin"
+    else fail "$name does not compile (static, sanitizers)"; fi
+done
+
+echo "c tests: $passed passed, $failed failed"
+[[ $failed == 0 ]]
