@@ -3,9 +3,13 @@ each check is about order (happens-before) or about counts."""
 
 from __future__ import annotations
 
+import sys
+import sysconfig
 import threading
 from collections import Counter
 from typing import List
+
+import pytest
 
 import keyrack
 
@@ -121,3 +125,11 @@ def test_iterators_and_writes_from_many_threads(store: keyrack.Store) -> None:
         t.join()
     assert errors == []
     assert len(list(store.iter_keys(owner="many", page_size=7))) == 100
+
+
+@pytest.mark.skipif(
+    not sysconfig.get_config_var("Py_GIL_DISABLED"), reason="needs a free-threaded CPython"
+)
+def test_importing_keyrack_keeps_the_gil_disabled() -> None:
+    """The module declares gil_used = false; importing it must not re-enable the GIL."""
+    assert not sys._is_gil_enabled()  # type: ignore[attr-defined]
