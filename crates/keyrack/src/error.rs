@@ -158,7 +158,19 @@ impl Error {
         }
     }
 
+    /// `NotFound` for `id`, echoing it only when it has the shape of a key id:
+    /// a full key passed where an id belongs must not end up in logs.
     pub(crate) fn not_found(id: &str) -> Self {
-        Error::NotFound { id: id.to_owned() }
+        let shaped = id.len() <= 26
+            && id.starts_with("key_")
+            && id.bytes().skip(4).all(|b| b.is_ascii_alphanumeric());
+        let id = if shaped {
+            id.to_owned()
+        } else if let Ok(key) = crate::format::parse(id) {
+            format!("<a key, not an id: {}>", key.hint())
+        } else {
+            format!("<not a key id: {} bytes>", id.len())
+        };
+        Error::NotFound { id }
     }
 }

@@ -270,6 +270,17 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
+    /// Every kind.
+    pub const ALL: [AuditKind; 7] = [
+        AuditKind::Issued,
+        AuditKind::Revoked,
+        AuditKind::Rotated,
+        AuditKind::Updated,
+        AuditKind::Enabled,
+        AuditKind::Disabled,
+        AuditKind::Purged,
+    ];
+
     /// `issued`, `revoked`, …
     pub fn as_str(self) -> &'static str {
         match self {
@@ -281,6 +292,16 @@ impl AuditKind {
             AuditKind::Disabled => "disabled",
             AuditKind::Purged => "purged",
         }
+    }
+}
+
+impl std::str::FromStr for AuditKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        AuditKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Error::invalid("kind", format!("{s:?} is not an audit event kind")))
     }
 }
 

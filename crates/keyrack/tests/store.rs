@@ -1104,3 +1104,29 @@ fn compact_gives_space_back_and_keeps_everything() {
         10
     );
 }
+
+#[test]
+fn a_key_passed_as_an_id_is_not_echoed() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a")).unwrap();
+    let body = &i.key.expose()[3..46];
+    for e in [
+        store.revoke(i.key.expose()).unwrap_err(),
+        store.get(i.key.expose()).unwrap_err(),
+        store
+            .update(i.key.expose(), UpdateOptions::default().name("x"))
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains(&body[..10]), "{text}");
+        assert!(text.contains("a key, not an id"), "{text}");
+    }
+    let e = store.get("key_unknownbutwellshaped").unwrap_err();
+    assert!(e.to_string().contains("key_unknownbutwellshaped"), "{e}");
+    for k in AuditKind::ALL {
+        assert_eq!(k.as_str().parse::<AuditKind>().unwrap(), k);
+    }
+    assert!("nope".parse::<AuditKind>().is_err());
+}
