@@ -111,7 +111,7 @@ pub fn arg<T: FromNapiValue + TypeName>(
     let raw = v.value();
     unsafe { T::from_napi_value(raw.env, raw.value) }
         .map(Some)
-        .map_err(|e| invalid(field, format!("must be {expect} ({})", e.reason)))
+        .map_err(|e| invalid(field, e.reason))
 }
 
 fn type_name(t: ValueType) -> &'static str {
@@ -138,6 +138,27 @@ pub fn required<T: FromNapiValue + TypeName>(
 ) -> keyrack::Result<T> {
     arg(v, field, expect)?
         .ok_or_else(|| invalid(field, format!("is required and must be {expect}")))
+}
+
+/// A copy of an options object without its `null` properties (which
+/// `update` reads as "clear this field"), so the typed conversion sees them
+/// as absent.
+pub fn without_nulls<'env>(v: Option<Unknown<'env>>) -> Result<Option<Unknown<'env>>> {
+    let Some(v) = v else { return Ok(None) };
+    if v.get_type()? != ValueType::Object {
+        return Ok(Some(v));
+    }
+    let obj = unsafe { v.cast::<Object>() }?;
+    let env = napi::Env::from_raw(v.value().env);
+    let mut copy = Object::new(&env)?;
+    for name in Object::keys(&obj)? {
+        if let Some(value) = obj.get::<Unknown>(&name)? {
+            if value.get_type()? != ValueType::Null {
+                copy.set(&name, value)?;
+            }
+        }
+    }
+    Ok(Some(copy.to_unknown()))
 }
 
 /// Whether `obj[name]` is explicitly `null` (which clears a field in `update`).

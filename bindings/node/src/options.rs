@@ -200,6 +200,7 @@ pub fn update_options(
         nulls("refill"),
         nulls("rateLimit"),
     );
+    let v = crate::convert::without_nulls(v).map_err(|e| invalid("changes", e.reason))?;
     let Some(u) = arg::<UpdateOptions>(v, "changes", "an object")? else {
         return Err(invalid("changes", "is required and must be an object"));
     };

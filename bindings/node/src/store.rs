@@ -234,25 +234,34 @@ impl Store {
         })
     }
 
-    fn verify_op(&self, key: Option<Unknown>, options: Option<Unknown>) -> Op<Verification> {
-        let store = self.inner.clone();
-        // A key that is not a string (a missing header, an array) is malformed,
-        // not an exception: verify answers every input with an outcome.
-        let key = match key.as_ref().map(|k| k.get_type()) {
-            Some(Ok(ValueType::String)) => {
-                required::<String>(key, "key", "a string").unwrap_or_default()
+    /// The arguments of `verify`: a key that is not a string (a missing
+    /// header, an array) is malformed, not an exception, so it becomes the
+    /// empty string, which the core answers `malformed`.
+    fn verify_args(
+        key: Option<Unknown>,
+        options: Option<Unknown>,
+    ) -> keyrack::Result<(String, Option<keyrack::VerifyOptions>)> {
+        let key = match key {
+            Some(k) if k.get_type().ok() == Some(ValueType::String) => {
+                unsafe { k.cast::<String>() }.map_err(|e| crate::error::invalid("key", e.reason))?
             }
             _ => String::new(),
         };
-        Op::from(options::verify_options(options), move |o| {
-            let inner = match o {
-                Some(o) => store.verify_with(&key, &o)?,
-                None => store.verify(&key)?,
-            };
-            Ok(Verification {
-                inner,
-                now: store.clock().now(),
-            })
+        Ok((key, options::verify_options(options)?))
+    }
+
+    /// The one body of `verify` and `verifyAsync`.
+    fn verify_body(
+        store: &keyrack::Store,
+        (key, options): (String, Option<keyrack::VerifyOptions>),
+    ) -> keyrack::Result<Verification> {
+        let inner = match options {
+            Some(o) => store.verify_with(&key, &o)?,
+            None => store.verify(&key)?,
+        };
+        Ok(Verification {
+            inner,
+            now: store.clock().now(),
         })
     }
 
@@ -460,7 +469,10 @@ impl Store {
         #[napi(ts_arg_type = "string")] key: Unknown,
         #[napi(ts_arg_type = "VerifyOptions")] options: Option<Unknown>,
     ) -> Result<Verification> {
-        self.verify_op(Some(key), options).sync(&env)
+        // Called inline rather than through an `Op`: verify is the hot path.
+        Self::verify_args(Some(key), options)
+            .and_then(|args| Self::verify_body(&self.inner, args))
+            .map_err(|e| throwable(&env, e))
     }
 
     /// `verify` on the libuv pool (it reads the file on a cache miss).
@@ -470,7 +482,11 @@ impl Store {
         #[napi(ts_arg_type = "string")] key: Unknown,
         #[napi(ts_arg_type = "VerifyOptions")] options: Option<Unknown>,
     ) -> AsyncTask<Op<Verification>> {
-        self.verify_op(Some(key), options).promise()
+        let store = self.inner.clone();
+        Op::from(Self::verify_args(Some(key), options), move |args| {
+            Self::verify_body(&store, args)
+        })
+        .promise()
     }
 
     /// The record of key `id` (live counters included); throws `KEYRACK_NOT_FOUND`.

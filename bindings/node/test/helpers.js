@@ -1,0 +1,41 @@
+'use strict'
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const assert = require('node:assert/strict')
+
+/** A fresh directory, removed when the process exits. */
+function tempDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyrack-node-'))
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+let n = 0
+/** A path for a new store file. */
+function storePath() {
+  return path.join(tempDir(), `store-${n++}.redb`)
+}
+
+/** Asserts that `fn` throws (or rejects with) an Error with `code`. */
+function throwsCode(fn, code) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Error, 'an Error')
+    assert.equal(e.code, code, e.message)
+    assert.ok(e.message.length > 0)
+    return true
+  })
+}
+
+async function rejectsCode(promise, code) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof Error, 'an Error')
+    assert.equal(e.code, code, e.message)
+    return true
+  })
+}
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..')
+const vectors = (name) => JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'vectors', name), 'utf8'))
+
+module.exports = { tempDir, storePath, throwsCode, rejectsCode, vectors, repoRoot }
