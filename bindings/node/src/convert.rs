@@ -66,7 +66,7 @@ impl FromNapiValue for JsDate {
 
 /// A JavaScript number that must be a whole count (0 ≤ n ≤ 2^53 − 1).
 pub fn count(field: &'static str, n: f64) -> keyrack::Result<u64> {
-    if n.is_finite() && n >= 0.0 && n <= MAX_SAFE && n.fract() == 0.0 {
+    if (0.0..=MAX_SAFE).contains(&n) && n.fract() == 0.0 {
         Ok(n as u64)
     } else {
         Err(invalid(
@@ -152,10 +152,10 @@ pub fn without_nulls<'env>(v: Option<Unknown<'env>>) -> Result<Option<Unknown<'e
     let env = napi::Env::from_raw(v.value().env);
     let mut copy = Object::new(&env)?;
     for name in Object::keys(&obj)? {
-        if let Some(value) = obj.get::<Unknown>(&name)? {
-            if value.get_type()? != ValueType::Null {
-                copy.set(&name, value)?;
-            }
+        if let Some(value) = obj.get::<Unknown>(&name)?
+            && value.get_type()? != ValueType::Null
+        {
+            copy.set(&name, value)?;
         }
     }
     Ok(Some(copy.to_unknown()))

@@ -151,8 +151,8 @@ pub fn outcome_info(
 #[napi(
     ts_args_type = "headers: Record<string, string | string[] | undefined> | { get(name: string): string | null }"
 )]
-pub fn extract_key(env: Env, headers: Unknown) -> Result<Option<String>> {
-    let pairs = header_pairs(&env, headers)?;
+pub fn extract_key(headers: Unknown) -> Result<Option<String>> {
+    let pairs = header_pairs(headers)?;
     Ok(
         match keyrack::extract_key(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))) {
             keyrack::Extracted::Key(k) => Some(k.to_owned()),
@@ -163,7 +163,7 @@ pub fn extract_key(env: Env, headers: Unknown) -> Result<Option<String>> {
 
 /// The (name, value) pairs of either header form; values that are not
 /// strings are skipped (they cannot hold a key).
-fn header_pairs(env: &Env, headers: Unknown) -> Result<Vec<(String, String)>> {
+fn header_pairs(headers: Unknown) -> Result<Vec<(String, String)>> {
     let mut pairs = Vec::new();
     if headers.get_type()? != ValueType::Object {
         return Ok(pairs);
@@ -174,14 +174,13 @@ fn header_pairs(env: &Env, headers: Unknown) -> Result<Vec<(String, String)>> {
         // A Fetch `Headers` (or anything with a case-insensitive `get`).
         let get = unsafe { get.cast::<Function<String, Unknown>>() }?;
         for name in ["x-api-key", "authorization"] {
-            let v = get.apply(&obj, name.to_owned())?;
+            let v = get.apply(obj, name.to_owned())?;
             if v.get_type()? == ValueType::String {
                 pairs.push((name.to_owned(), unsafe { v.cast::<String>() }?));
             }
         }
         return Ok(pairs);
     }
-    let _ = env;
     for name in Object::keys(&obj)? {
         let Some(v) = obj.get::<Unknown>(&name)? else {
             continue;

@@ -91,7 +91,7 @@ pub struct IssueOptions {
 }
 
 impl IssueOptions {
-    pub fn to_core(self) -> keyrack::Result<keyrack::IssueOptions> {
+    pub fn into_core(self) -> keyrack::Result<keyrack::IssueOptions> {
         let mut o = keyrack::IssueOptions::new(self.name.unwrap_or_default());
         o.description = self.description;
         o.owner = self.owner;
@@ -122,7 +122,7 @@ impl IssueOptions {
 
 pub fn issue_options(v: Option<Unknown<'_>>) -> keyrack::Result<keyrack::IssueOptions> {
     match arg::<IssueOptions>(v, "options", "an object")? {
-        Some(o) => o.to_core(),
+        Some(o) => o.into_core(),
         None => Ok(keyrack::IssueOptions::default()),
     }
 }
@@ -130,7 +130,7 @@ pub fn issue_options(v: Option<Unknown<'_>>) -> keyrack::Result<keyrack::IssueOp
 pub fn issue_batch(v: Option<Unknown<'_>>) -> keyrack::Result<Vec<keyrack::IssueOptions>> {
     let batch =
         crate::convert::required::<Vec<IssueOptions>>(v, "batch", "an array of issue options")?;
-    batch.into_iter().map(IssueOptions::to_core).collect()
+    batch.into_iter().map(IssueOptions::into_core).collect()
 }
 
 /// What a verify requires beyond a good key.

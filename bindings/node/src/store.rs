@@ -74,7 +74,7 @@ impl ToNapiValue for IssuedOut {
             .with_utf8_name("key")?
             .with_value(&key)
             .with_property_attributes(PropertyAttributes::Default)])?;
-        unsafe { ToNapiValue::to_napi_value(raw_env, &obj) }
+        unsafe { ToNapiValue::to_napi_value(raw_env, obj) }
     }
 }
 

@@ -196,6 +196,11 @@ test('errors carry a stable code for every core ErrorKind', () => {
     'KEYRACK_IO', 'KEYRACK_CLOSED',
   ]
   assert.deepEqual(codes, expected, 'a core ErrorKind was added or renamed: update ErrorCode in src/lib.rs')
+  // The generated index.d.ts unions agree with the runtime lists.
+  const dts = fs.readFileSync(require.resolve('../index.d.ts'), 'utf8')
+  const union = (name) => [...dts.match(new RegExp(`export type ${name} = ([^\\n]*)`))[1].matchAll(/'([^']*)'/g)].map((m) => m[1])
+  assert.deepEqual(union('ErrorCode'), codes)
+  assert.deepEqual(union('Outcome'), ALL_OUTCOMES)
   for (const code of codes) {
     assert.throws(() => keyrack.sampleError(code), (e) => {
       assert.ok(e instanceof Error)

@@ -1,0 +1,93 @@
+// Compiled by test.sh with `tsc --noEmit --strict`: the generated index.d.ts
+// must type a real program, and its unions must match these exhaustive lists.
+import * as http from 'node:http'
+import {
+  Store,
+  ManualClock,
+  Verification,
+  extractKey,
+  outcomeInfo,
+  errorCodes,
+  type Outcome,
+  type ErrorCode,
+  type Issued,
+  type KeyRecord,
+  type KeyStatus,
+  type AuditKind,
+  type Page,
+  type IssueOptions,
+  type UpdateOptions,
+} from '..'
+
+// Adding or removing a member of a union breaks the build here.
+const OUTCOMES: Record<Outcome, number> = {
+  valid: 200,
+  malformed: 401,
+  not_found: 401,
+  revoked: 403,
+  disabled: 403,
+  expired: 401,
+  insufficient_scope: 403,
+  rate_limited: 429,
+  usage_exceeded: 429,
+  missing: 401,
+}
+const CODES: Record<ErrorCode, true> = {
+  KEYRACK_INVALID_ARGUMENT: true,
+  KEYRACK_NOT_FOUND: true,
+  KEYRACK_ALREADY_OPEN: true,
+  KEYRACK_WRONG_PROCESS: true,
+  KEYRACK_PEPPER_MISMATCH: true,
+  KEYRACK_INCOMPATIBLE_VERSION: true,
+  KEYRACK_CORRUPTED: true,
+  KEYRACK_READ_ONLY: true,
+  KEYRACK_IO: true,
+  KEYRACK_CLOSED: true,
+}
+const STATUSES: KeyStatus[] = ['active', 'revoked', 'disabled', 'expired']
+const KINDS: AuditKind[] = ['issued', 'revoked', 'rotated', 'updated', 'enabled', 'disabled', 'purged']
+
+function authorize(store: Store, req: http.IncomingMessage, scope: string): { status: number; body: string } {
+  const key: string | null = extractKey(req.headers)
+  if (key === null) {
+    const { httpStatus, message } = outcomeInfo('missing')
+    return { status: httpStatus, body: message }
+  }
+  const v: Verification = store.verify(key, { scopes: [scope] })
+  if (!v.valid) return { status: v.httpStatus, body: v.message }
+  const record: KeyRecord | null = v.record
+  return { status: 200, body: record?.owner ?? 'anonymous' }
+}
+
+async function main(path: string): Promise<void> {
+  const clock = new ManualClock(new Date())
+  const store = new Store(path, { prefix: 'sk_live', prefixes: ['sk_test'], pepper: Buffer.alloc(32), clock })
+  const options: IssueOptions = { name: 'ci', owner: 'org', scopes: ['deploy'], expiresIn: 60_000, rateLimit: { limit: 10, window: 1000 } }
+  const issued: Issued = store.issue(options)
+  const many: Issued[] = await store.issueManyAsync([{ name: 'a' }, { name: 'b', expiresAt: new Date(Date.now() + 1000) }])
+  const outcome: Outcome = store.verify(issued.key).outcome
+  const retry: number | null = store.verify(issued.key).retryAfter
+  const change: UpdateOptions = { description: null, remaining: 5, expiresAt: null }
+  const updated: KeyRecord = await store.updateAsync(issued.id, change)
+  const created: Date = updated.createdAt
+  const rotated: Issued = await store.rotateAsync(issued.id, { grace: 1000 })
+  const page: Page = await store.listAsync({ owner: 'org', status: 'active', limit: 10 })
+  const next: string | undefined = page.nextCursor
+  const purged: number = await store.purgeAsync({ olderThan: 0 })
+  const events = (await store.auditAsync({ kind: 'issued' })).events.map((e) => `${e.at.toISOString()} ${e.kind} ${e.id}`)
+  const pool = store.setPool('org', { remaining: 10 })
+  const same = store.pool('org')?.remaining === pool.remaining
+  clock.advance(1000)
+  store.close()
+  try {
+    store.verify(rotated.key)
+  } catch (e) {
+    const code = (e as Error & { code: ErrorCode }).code
+    if (!(code in CODES)) throw e
+  }
+  const codes: ErrorCode[] = errorCodes()
+  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, OUTCOMES, STATUSES, KINDS)
+}
+
+void main
+void authorize
