@@ -316,6 +316,20 @@ impl Model {
         k.current = new.map(str::to_owned);
     }
 
+    /// `purge(0)`: revoked records go, and so do rotated-out secrets whose
+    /// grace is over.
+    fn purge(&mut self) {
+        self.keys.retain(|_, k| !k.revoked);
+        for k in self.keys.values_mut() {
+            if let Some((s, false)) = &k.previous {
+                if let Some(s) = s {
+                    k.gone.push(s.clone());
+                }
+                k.previous = None;
+            }
+        }
+    }
+
     fn expect(&self, secret: &str) -> Outcome {
         for k in self.keys.values() {
             let base = if k.current.as_deref() == Some(secret) {
@@ -578,7 +592,7 @@ impl Run {
 }
 
 /// Issue, verify, revoke, rotate (with and without grace), update, disable,
-/// close/reopen, more of the same, close. Stops early when the store cannot
+/// close/reopen, more of the same, purge, compact, close. Stops early when the store cannot
 /// be opened again.
 fn workload(run: &mut Run) {
     match Store::open_on_storage(run.disk.storage(), "faulty", options(&run.clock)) {
@@ -725,6 +739,18 @@ fn workload(run: &mut Run) {
     }
     for s in secrets.values().cloned().collect::<Vec<_>>() {
         run.verify("verify all again", &s);
+    }
+    // Purge what is revoked or over, then rewrite the whole file.
+    let r = store.purge(Duration::ZERO);
+    if let Err(e) = &r {
+        run.typed("purge", e);
+    }
+    run.wrote(r.is_ok(), &|m| m.purge());
+    if let Err(e) = store.compact() {
+        run.typed("compact", &e);
+    }
+    for s in secrets.values().cloned().collect::<Vec<_>>() {
+        run.verify("verify after compact", &s);
     }
     drop(store);
     if let Some(s) = run.store.take()
