@@ -12,7 +12,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const Database = require('better-sqlite3')
-const { Store } = require('../../bindings/node')
+const { Store } = require(process.env.KEYRACK_NODE || '../../bindings/node')
 
 const KEYS = Number(process.env.KEYS || 20000)
 const ROUNDS = Number(process.env.ROUNDS || 15)

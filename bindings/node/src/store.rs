@@ -193,12 +193,6 @@ impl Verification {
             retry_after: self.retry_after(),
         }
     }
-
-    /// What `util.inspect` and `console.log` show.
-    #[napi(symbol_for = "nodejs.util.inspect.custom")]
-    pub fn inspect(&self) -> VerificationData {
-        self.to_json()
-    }
 }
 
 fn record_op(
