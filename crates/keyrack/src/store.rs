@@ -286,7 +286,7 @@ impl Store {
         if options.flush_interval.is_zero() {
             return Err(Error::invalid("flush_interval", "must be above zero"));
         }
-        let (backend, _created) = RedbBackend::open(OpenRequest {
+        let (backend, temp) = RedbBackend::open(OpenRequest {
             path,
             create: options.create,
             read_only: options.read_only,
@@ -295,9 +295,21 @@ impl Store {
         })?;
         let backend: Box<dyn Backend> = Box::new(backend);
         match Self::init(backend, path, options) {
-            Ok(store) => Ok(store),
+            Ok(store) => {
+                if let Some(temp) = temp {
+                    // The store is complete and durable: give it its name.
+                    if let Err(e) = crate::backend::redb::publish(&temp, path) {
+                        let _ = store.close();
+                        return Err(e);
+                    }
+                }
+                Ok(store)
+            }
             Err((e, backend)) => {
                 let _ = backend.close();
+                if let Some(temp) = temp {
+                    let _ = std::fs::remove_file(temp);
+                }
                 Err(e)
             }
         }

@@ -1080,7 +1080,7 @@ fn bit_flips_in_a_closed_file_are_refused_or_answer_right() {
 /// bit in that commit's header slot or pages makes recovery silently fall
 /// back to the commit before, and the revoked key verifies `valid` again.
 #[test]
-#[ignore = "core bug: a bit flip in the last commit of a crashed file rolls back an acknowledged revoke (see /work/notes/core-requests.md, two-phase commit)"]
+
 fn bit_flips_in_the_last_commit_of_a_crashed_file_never_roll_it_back() {
     bit_flips(0);
 }

@@ -1130,3 +1130,25 @@ fn a_key_passed_as_an_id_is_not_echoed() {
     }
     assert!("nope".parse::<AuditKind>().is_err());
 }
+
+#[test]
+fn a_new_store_appears_only_when_complete() {
+    let f = Fixture::new();
+    let store = f.open();
+    // Built under a temporary name, then linked into place: nothing else is left.
+    let names: Vec<String> = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["keys.redb"]);
+    store.issue(IssueOptions::new("a")).unwrap();
+    store.close().unwrap();
+    // A failed creation (a bad option caught after the file was made) leaves nothing.
+    let g = Fixture::new();
+    let e = Store::open(
+        g.path(),
+        g.options().pepper(Pepper::new([1; 32])).read_only(true),
+    );
+    assert!(e.is_err());
+    assert_eq!(std::fs::read_dir(g.dir.path()).unwrap().count(), 0);
+}

@@ -64,17 +64,20 @@ pub(crate) struct OpenRequest<'a> {
 }
 
 impl RedbBackend {
-    /// Opens (or creates, with mode 0600) the store file. Returns the backend
-    /// and whether the file was created by this call.
-    pub(crate) fn open(req: OpenRequest<'_>) -> Result<(Self, bool)> {
+    /// Opens (or creates, with mode 0600) the store file. A new store is
+    /// built under a temporary name beside `path`, returned as the second
+    /// value: the caller publishes it with [`publish`] once its first commit is
+    /// durable, so a crash during creation never leaves a half-made file at
+    /// `path`.
+    pub(crate) fn open(req: OpenRequest<'_>) -> Result<(Self, Option<PathBuf>)> {
         let path = req.path.to_path_buf();
         let mut builder = redb::Builder::new();
         builder.set_check_integrity_on_open(req.check_integrity && !req.read_only);
-        let opened = catch_unwind(AssertUnwindSafe(|| -> Result<(Db, bool)> {
+        let opened = catch_unwind(AssertUnwindSafe(|| -> Result<(Db, Option<PathBuf>)> {
             if let Some(open) = req.storage {
                 return match open(&builder, req.read_only) {
-                    Ok(DbHandle::Rw(d)) => Ok((Db::Rw(d), false)),
-                    Ok(DbHandle::Ro(d)) => Ok((Db::Ro(d), false)),
+                    Ok(DbHandle::Rw(d)) => Ok((Db::Rw(d), None)),
+                    Ok(DbHandle::Ro(d)) => Ok((Db::Ro(d), None)),
                     Err(e) => Err(open_error(e, &path)),
                 };
             }
@@ -85,7 +88,7 @@ impl RedbBackend {
                 }
                 return builder
                     .open_read_only(&path)
-                    .map(|d| (Db::Ro(d), false))
+                    .map(|d| (Db::Ro(d), None))
                     .map_err(|e| open_error(e, &path));
             }
             if exists {
@@ -97,7 +100,7 @@ impl RedbBackend {
                 }
                 return builder
                     .open(&path)
-                    .map(|d| (Db::Rw(d), false))
+                    .map(|d| (Db::Rw(d), None))
                     .map_err(|e| open_error(e, &path));
             }
             if !req.create {
@@ -110,30 +113,39 @@ impl RedbBackend {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            let file = opts.open(&path)?;
+            let temp = temp_path(&path);
+            let file = opts.open(&temp)?;
             let backend = match redb::backends::FileBackend::new(file) {
                 Ok(b) => b,
                 Err(e) => {
-                    let _ = std::fs::remove_file(&path);
+                    let _ = std::fs::remove_file(&temp);
                     return Err(open_error(e, &path));
                 }
             };
             match builder.create_with_backend(backend) {
-                Ok(d) => Ok((Db::Rw(d), true)),
+                Ok(d) => Ok((Db::Rw(d), Some(temp))),
                 Err(e) => {
-                    let _ = std::fs::remove_file(&path);
+                    let _ = std::fs::remove_file(&temp);
                     Err(open_error(e, &path))
                 }
             }
         }));
         match opened {
-            Ok(Ok((db, created))) => {
+            Ok(Ok((db, temp))) => {
                 if let Db::Rw(d) = &db {
-                    let txn = d.begin_write().map_err(map)?;
-                    RedbBackend::create_tables(&txn)?;
-                    txn.commit().map_err(map)?;
+                    let made = d.begin_write().map_err(map).and_then(|mut txn| {
+                        txn.set_two_phase_commit(true);
+                        RedbBackend::create_tables(&txn)?;
+                        txn.commit().map_err(map)
+                    });
+                    if let Err(e) = made {
+                        if let Some(t) = &temp {
+                            let _ = std::fs::remove_file(t);
+                        }
+                        return Err(e);
+                    }
                 }
-                Ok((RedbBackend { db }, created))
+                Ok((RedbBackend { db }, temp))
             }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(Error::Corrupted(format!(
@@ -153,6 +165,46 @@ impl RedbBackend {
         txn.open_table(AUDIT).map_err(map)?;
         Ok(())
     }
+}
+
+/// `dir/.name.creating-<pid>-<nanos>`: where a new store is built.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "keyrack".into());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    path.with_file_name(format!(".{name}.creating-{}-{nanos}", std::process::id()))
+}
+
+/// Moves a newly made store from `temp` to `path` without ever replacing a
+/// file there (a hard link fails if `path` exists), then makes the new name
+/// durable. The open handle keeps working: it refers to the same file.
+pub(crate) fn publish(temp: &Path, path: &Path) -> Result<()> {
+    let linked = std::fs::hard_link(temp, path);
+    let _ = std::fs::remove_file(temp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::AlreadyOpen {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(Error::Io(e)),
+    }
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn missing(path: &Path) -> Error {
@@ -439,7 +491,13 @@ impl Backend for RedbBackend {
             Db::Ro(_) => return Err(Error::ReadOnly),
         };
         let mut txn = db.begin_write().map_err(map)?;
-        if !durable {
+        if durable {
+            // Two-phase commit: with one phase, recovery cannot tell a damaged
+            // synced commit from a torn unsynced one and falls back to the
+            // commit before, so a bit flip could silently undo an
+            // acknowledged revoke. Costs one more fsync per durable write.
+            txn.set_two_phase_commit(true);
+        } else {
             txn.set_durability(Durability::None)
                 .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
         }
