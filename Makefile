@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyrack-target
 CARGO ?= cargo
 
-.PHONY: help demo test lint fmt clippy doc rust-test vectors-check c-test python-test node-test crash-test bench-build bench
+.PHONY: help demo test lint fmt clippy doc rust-test c-test python-test node-test crash-test fuzz bench-build bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -12,7 +12,7 @@ help: ## List the targets
 demo: ## Issue a key on ./keyrack.redb, verify it, revoke it, verify again
 	bash crates/keyrack-cli/demo.sh
 
-test: lint rust-test c-test python-test node-test crash-test bench-build ## Every check and test of every language (what CI runs)
+test: lint rust-test c-test python-test node-test crash-test fuzz bench-build ## Every check and test of every language (what CI runs)
 	@echo "make test: all suites passed"
 
 lint: fmt clippy doc ## fmt --check, clippy -D warnings, docs -D warnings
@@ -24,7 +24,7 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p keyrack
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p keyrack -p keyrack-cli
 
 rust-test: ## Rust unit, integration, property and doc tests
 	$(CARGO) test
@@ -40,6 +40,9 @@ node-test: ## Node binding: napi build, node:test, tsc --strict, d.ts freshness
 
 crash-test: ## SIGKILL crash cycles (CRASH_CYCLES=N for a longer run)
 	bash tests/crash/run.sh
+
+fuzz: ## Each cargo-fuzz target for FUZZ_SECONDS (default 10 here) on the stable toolchain
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} bash fuzz/run.sh
 
 bench-build: ## Compile the benches without timing them
 	$(CARGO) bench -p keyrack-benches --no-run
