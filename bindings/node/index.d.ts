@@ -121,30 +121,6 @@ export declare class Store {
   poolAsync(owner: string): Promise<Pool | null>
 }
 
-/**
- * The answer of `verify`: an outcome, never an exception for a bad key.
- * `record` is built when first read, so a verify that only checks
- * `valid` stays cheap. Holds no secret.
- */
-export declare class Verification {
-  /** What the checks found. */
-  get outcome(): Outcome
-  /** `true` only when `outcome === 'valid'`. */
-  get valid(): boolean
-  /** The HTTP status to answer with: 200, 401, 403 or 429. */
-  get httpStatus(): number
-  /** A short message safe to show to the caller. */
-  get message(): string
-  /** The key's record when the key was found (never the secret). */
-  get record(): KeyRecord | null
-  /** Credits left after this call, on a metered key (or its owner's pool). */
-  get remaining(): number | null
-  /** For `rate_limited`: milliseconds until the window reopens. */
-  get retryAfter(): number | null
-  /** The plain-object form, for `JSON.stringify`. */
-  toJSON(): VerificationData
-}
-
 /** One entry of the audit log. Never holds a secret. */
 export interface AuditEvent {
   at: Date
@@ -404,14 +380,26 @@ export interface UpdateOptions {
   sharedCredits?: boolean
 }
 
-/** The plain-object form of a `Verification` (what `JSON.stringify` prints). */
-export interface VerificationData {
+/**
+ * The answer of `verify`: an outcome, never an exception for a bad key.
+ * Holds no secret. Its fields are getters: `record` is built when read, so a
+ * verify that only checks `valid` stays cheap; `JSON.stringify` and
+ * `util.inspect` show every field.
+ */
+export interface Verification {
+  /** What the checks found. */
   outcome: Outcome
+  /** `true` only when `outcome === 'valid'`. */
   valid: boolean
+  /** The HTTP status to answer with: 200, 401, 403 or 429. */
   httpStatus: number
+  /** A short message safe to show to the caller. */
   message: string
+  /** The key's record when the key was found (never the secret). */
   record?: KeyRecord
+  /** Credits left after this call, on a metered key (or its owner's pool). */
   remaining?: number
+  /** For `rate_limited`: milliseconds until the window reopens. */
   retryAfter?: number
 }
 

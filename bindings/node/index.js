@@ -837,7 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.ManualClock = nativeBinding.ManualClock
 module.exports.Store = nativeBinding.Store
-module.exports.Verification = nativeBinding.Verification
 module.exports.AuditKind = nativeBinding.AuditKind
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes

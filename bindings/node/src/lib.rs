@@ -11,13 +11,14 @@ mod error;
 mod options;
 mod store;
 mod task;
+mod verification;
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
 pub use clock::ManualClock;
-pub use store::{Store, Verification};
+pub use store::Store;
 
 /// What `verify` found, in the order the checks run; `missing` comes only from
 /// a request without a key (see `extractKey`).
@@ -110,35 +111,6 @@ pub enum ErrorCode {
     /// The store was closed.
     #[napi(value = "KEYRACK_CLOSED")]
     Closed,
-}
-
-/// Makes `util.inspect`/`console.log` of a `Verification` show its fields (as
-/// `toJSON` does) rather than an empty class: `Verification.prototype` gets
-/// `toJSON` under `Symbol.for('nodejs.util.inspect.custom')`. Done here, with
-/// Node-API 6 calls, because napi-rs's `symbol_for` needs Node-API 9, which
-/// also type-tags every instance and slows `verify` measurably.
-#[napi(module_exports)]
-pub fn init(exports: Object, env: Env) -> Result<()> {
-    let raw = env.raw();
-    let get = |obj: sys::napi_value, name: &std::ffi::CStr| -> Result<sys::napi_value> {
-        let mut out = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_get_named_property(raw, obj, name.as_ptr(), &mut out) })?;
-        Ok(out)
-    };
-    let exports = unsafe { ToNapiValue::to_napi_value(raw, exports) }?;
-    let proto = get(get(exports, c"Verification")?, c"prototype")?;
-    let to_json = get(proto, c"toJSON")?;
-    let mut global = std::ptr::null_mut();
-    check_status!(unsafe { sys::napi_get_global(raw, &mut global) })?;
-    let symbol_ctor = get(global, c"Symbol")?;
-    let symbol_for = get(symbol_ctor, c"for")?;
-    let name = unsafe { ToNapiValue::to_napi_value(raw, "nodejs.util.inspect.custom") }?;
-    let mut symbol = std::ptr::null_mut();
-    check_status!(unsafe {
-        sys::napi_call_function(raw, symbol_ctor, symbol_for, 1, &name, &mut symbol)
-    })?;
-    check_status!(unsafe { sys::napi_set_property(raw, proto, symbol, to_json) })?;
-    Ok(())
 }
 
 /// Every error `code` keyrack can throw, from the core's list of kinds.

@@ -10,6 +10,7 @@ use crate::convert::{JsDate, KeyRecord, OutcomeInfo, num, required};
 use crate::error::throwable;
 use crate::options::{self, Pool};
 use crate::task::Op;
+use crate::verification::VerificationOut;
 
 /// An open keyrack file. One process may open a file for writing at a time; a
 /// second `Store` on the same file throws `KEYRACK_ALREADY_OPEN`. Call
@@ -111,90 +112,6 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-/// The plain-object form of a `Verification` (what `JSON.stringify` prints).
-#[napi(object, object_from_js = false)]
-pub struct VerificationData {
-    #[napi(ts_type = "Outcome")]
-    pub outcome: String,
-    pub valid: bool,
-    pub http_status: u32,
-    pub message: String,
-    pub record: Option<KeyRecord>,
-    pub remaining: Option<f64>,
-    pub retry_after: Option<f64>,
-}
-
-/// The answer of `verify`: an outcome, never an exception for a bad key.
-/// `record` is built when first read, so a verify that only checks
-/// `valid` stays cheap. Holds no secret.
-#[napi]
-pub struct Verification {
-    inner: keyrack::Verification,
-    now: SystemTime,
-}
-
-#[napi]
-impl Verification {
-    /// What the checks found.
-    #[napi(getter, ts_return_type = "Outcome")]
-    pub fn outcome(&self) -> &'static str {
-        self.inner.outcome.as_str()
-    }
-
-    /// `true` only when `outcome === 'valid'`.
-    #[napi(getter)]
-    pub fn valid(&self) -> bool {
-        self.inner.is_valid()
-    }
-
-    /// The HTTP status to answer with: 200, 401, 403 or 429.
-    #[napi(getter)]
-    pub fn http_status(&self) -> u32 {
-        u32::from(self.inner.outcome.http_status())
-    }
-
-    /// A short message safe to show to the caller.
-    #[napi(getter)]
-    pub fn message(&self) -> &'static str {
-        self.inner.outcome.message()
-    }
-
-    /// The key's record when the key was found (never the secret).
-    #[napi(getter)]
-    pub fn record(&self) -> Option<KeyRecord> {
-        self.inner
-            .record
-            .as_deref()
-            .map(|r| KeyRecord::from_core(r, self.now))
-    }
-
-    /// Credits left after this call, on a metered key (or its owner's pool).
-    #[napi(getter)]
-    pub fn remaining(&self) -> Option<f64> {
-        self.inner.remaining.map(num)
-    }
-
-    /// For `rate_limited`: milliseconds until the window reopens.
-    #[napi(getter)]
-    pub fn retry_after(&self) -> Option<f64> {
-        self.inner.retry_after.map(|d| d.as_millis() as f64)
-    }
-
-    /// The plain-object form, for `JSON.stringify`.
-    #[napi(js_name = "toJSON")]
-    pub fn to_json(&self) -> VerificationData {
-        VerificationData {
-            outcome: self.outcome().to_owned(),
-            valid: self.valid(),
-            http_status: self.http_status(),
-            message: self.message().to_owned(),
-            record: self.record(),
-            remaining: self.remaining(),
-            retry_after: self.retry_after(),
-        }
-    }
-}
-
 fn record_op(
     store: &keyrack::Store,
     id: Option<Unknown>,
@@ -248,12 +165,12 @@ impl Store {
     fn verify_body(
         store: &keyrack::Store,
         (key, options): (String, Option<keyrack::VerifyOptions>),
-    ) -> keyrack::Result<Verification> {
+    ) -> keyrack::Result<VerificationOut> {
         let inner = match options {
             Some(o) => store.verify_with(&key, &o)?,
             None => store.verify(&key)?,
         };
-        Ok(Verification {
+        Ok(VerificationOut {
             inner,
             now: store.clock().now(),
         })
@@ -456,13 +373,13 @@ impl Store {
     /// Verifies a key presented by a client. Never throws for a bad key
     /// (anything that is not a well-formed key string is `malformed`); throws
     /// only for store failures (`KEYRACK_CLOSED`, `KEYRACK_IO`, …).
-    #[napi]
+    #[napi(ts_return_type = "Verification")]
     pub fn verify(
         &self,
         env: Env,
         #[napi(ts_arg_type = "string")] key: Unknown,
         #[napi(ts_arg_type = "VerifyOptions")] options: Option<Unknown>,
-    ) -> Result<Verification> {
+    ) -> Result<VerificationOut> {
         // Called inline rather than through an `Op`: verify is the hot path.
         Self::verify_args(Some(key), options)
             .and_then(|args| Self::verify_body(&self.inner, args))
@@ -475,7 +392,7 @@ impl Store {
         &self,
         #[napi(ts_arg_type = "string")] key: Unknown,
         #[napi(ts_arg_type = "VerifyOptions")] options: Option<Unknown>,
-    ) -> AsyncTask<Op<Verification>> {
+    ) -> AsyncTask<Op<VerificationOut>> {
         let store = self.inner.clone();
         Op::from(Self::verify_args(Some(key), options), move |args| {
             Self::verify_body(&store, args)

@@ -4,7 +4,7 @@ import * as http from 'node:http'
 import {
   Store,
   ManualClock,
-  Verification,
+  type Verification,
   extractKey,
   outcomeInfo,
   errorCodes,
@@ -55,7 +55,7 @@ function authorize(store: Store, req: http.IncomingMessage, scope: string): { st
   }
   const v: Verification = store.verify(key, { scopes: [scope] })
   if (!v.valid) return { status: v.httpStatus, body: v.message }
-  const record: KeyRecord | null = v.record
+  const record: KeyRecord | undefined = v.record
   return { status: 200, body: record?.owner ?? 'anonymous' }
 }
 
@@ -66,7 +66,7 @@ async function main(path: string): Promise<void> {
   const issued: Issued = store.issue(options)
   const many: Issued[] = await store.issueManyAsync([{ name: 'a' }, { name: 'b', expiresAt: new Date(Date.now() + 1000) }])
   const outcome: Outcome = store.verify(issued.key).outcome
-  const retry: number | null = store.verify(issued.key).retryAfter
+  const retry: number | undefined = store.verify(issued.key).retryAfter
   const change: UpdateOptions = { description: null, remaining: 5, expiresAt: null }
   const updated: KeyRecord = await store.updateAsync(issued.id, change)
   const created: Date = updated.createdAt
