@@ -145,18 +145,42 @@ impl Store {
         })
     }
 
-    /// The arguments of `verify`: a key that is not a string (a missing
-    /// header, an array) is malformed, not an exception, so it becomes the
-    /// empty string, which the core answers `malformed`.
+    /// The arguments of `verify`. A key that is not a string (a missing
+    /// header, an array) becomes the empty string, which the core answers
+    /// `malformed`: verify answers every input with an outcome. The key is
+    /// read in one Node-API call into a buffer just over the longest key the
+    /// core accepts; a longer string (a 10 MB header) is not copied whole but
+    /// handed on as an over-long stand-in, which the core refuses as
+    /// `malformed` just the same.
     fn verify_args(
         key: Option<Unknown>,
         options: Option<Unknown>,
     ) -> keyrack::Result<(String, Option<keyrack::VerifyOptions>)> {
+        const LONGEST: usize = keyrack::format::MAX_KEY_LEN;
         let key = match key {
-            Some(k) if k.get_type().ok() == Some(ValueType::String) => {
-                unsafe { k.cast::<String>() }.map_err(|e| crate::error::invalid("key", e.reason))?
+            Some(k) => {
+                let raw = k.value();
+                let mut buf = [0u8; LONGEST + 2];
+                let mut len = 0usize;
+                let status = unsafe {
+                    sys::napi_get_value_string_utf8(
+                        raw.env,
+                        raw.value,
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        &mut len,
+                    )
+                };
+                if status != sys::Status::napi_ok {
+                    String::new()
+                } else if len + 4 > LONGEST {
+                    // Possibly cut short (at a character boundary): longer than any key.
+                    "_".repeat(LONGEST + 1)
+                } else {
+                    String::from_utf8_lossy(&buf[..len]).into_owned()
+                }
             }
-            _ => String::new(),
+            None => String::new(),
         };
         Ok((key, options::verify_options(options)?))
     }

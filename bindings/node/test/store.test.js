@@ -276,6 +276,12 @@ test('bad input gives malformed or a coded error, never a crash', async () => {
     assert.equal(store.verify(key).outcome, 'malformed', String(typeof key))
     assert.equal((await store.verifyAsync(key)).outcome, 'malformed')
   }
+  // Around the longest key the core reads (256 bytes), in ASCII and multibyte text.
+  const real = store.issue({}).key
+  for (const key of ['x'.repeat(253), 'x'.repeat(254), 'x'.repeat(256), 'x'.repeat(257), 'é'.repeat(127), 'é'.repeat(129), `${real}${'é'.repeat(100)}`, `${real}\0`, ` ${real}`]) {
+    assert.equal(store.verify(key).outcome, 'malformed', `${key.length} chars`)
+  }
+  assert.equal(store.verify(real).outcome, 'valid')
   const bad = (fn) => throwsCode(fn, 'KEYRACK_INVALID_ARGUMENT')
   bad(() => store.verify('kr_x', 'scopes'))
   bad(() => store.verify('kr_x', { scopes: 'read' }))
@@ -337,7 +343,7 @@ test('bad input gives malformed or a coded error, never a crash', async () => {
   assert.throws(() => store.verify(i.key, i.key), (e) => !e.message.includes(i.key))
   // Missing options are defaults.
   assert.equal(store.issue().record.name, '')
-  assert.equal(store.list().records.length, 2)
+  assert.equal(store.list().records.length, 3)
   assert.equal(store.verify(i.key, null).outcome, 'valid')
   store.close()
 })
