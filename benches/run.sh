@@ -20,8 +20,11 @@ cargo bench -p keyrack-benches --bench keyrack -- "$@"
 
 status=0
 if [ -f benches/python/bench_verify.py ]; then
-    echo "== Python: benches/python/bench_verify.py"
-    python3 benches/python/bench_verify.py || { echo "(Python bench failed)"; status=1; }
+    # The binding's own venv (bindings/python/test.sh makes it) when it has keyrack.
+    py="${KEYRACK_PYTHON:-$HOME/.cache/keyrack-venv/bin/python}"
+    if ! [ -x "$py" ] || ! "$py" -c "import keyrack" 2>/dev/null; then py=python3; fi
+    echo "== Python ($py): benches/python/bench_verify.py"
+    "$py" benches/python/bench_verify.py || { echo "(Python bench failed: is keyrack installed? make python-test builds it)"; status=1; }
 fi
 if [ -f benches/node/bench_verify.js ]; then
     echo "== Node: benches/node/bench_verify.js"

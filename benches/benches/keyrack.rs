@@ -484,14 +484,20 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     let mut extra = Extra::load();
     for n in sizes() {
-        eprintln!("building {n} keys in keyrack, SQLite and memory…");
+        eprintln!(
+            "building {n} keys in keyrack, SQLite and memory… (load {})",
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim()
+        );
         let mut fx = Fixture::build(n);
         let s = fx.stats.clone();
         eprintln!(
-            "  keyrack {:.1} s, {} bytes ({:.0} per key); sqlite {:.1} s, {} bytes ({:.0} per key)",
+            "  keyrack {:.1} s, {} bytes closed ({:.0} per key; {:.0} while open); sqlite {:.1} s, {} bytes ({:.0} per key)",
             s.keyrack_build_s,
             s.keyrack_file_bytes,
             s.keyrack_file_bytes as f64 / s.keys as f64,
+            s.keyrack_file_bytes_open as f64 / s.keys as f64,
             s.sqlite_build_s,
             s.sqlite_file_bytes,
             s.sqlite_file_bytes as f64 / s.keys as f64,
@@ -500,10 +506,20 @@ fn main() {
         extra.set("keyrack_build_s", n, s.keyrack_build_s);
         extra.set("sqlite_build_s", n, s.sqlite_build_s);
         extra.set("keyrack_file_bytes", n, s.keyrack_file_bytes as f64);
+        extra.set(
+            "keyrack_file_bytes_open",
+            n,
+            s.keyrack_file_bytes_open as f64,
+        );
         extra.set("sqlite_file_bytes", n, s.sqlite_file_bytes as f64);
-        let warm = fx.warm();
-        eprintln!("  first verify of every key (cache fill): {warm:?}");
+        let (warm, grew) = fx.warm();
+        eprintln!(
+            "  first verify of every key (cache fill): {warm:?}; process grew {} MB ({} bytes per key)",
+            grew / 1_000_000,
+            grew / fx.order.len() as i64
+        );
         extra.set("keyrack_warm_s", n, warm.as_secs_f64());
+        extra.set("keyrack_warm_rss_bytes", n, grew as f64);
         extra.save();
 
         verify_benches(&mut c, &fx);

@@ -358,6 +358,14 @@ impl SqlitePeer {
     }
 }
 
+/// The process's resident memory (Linux; 0 elsewhere).
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
 /// A file's length, 0 when missing.
 pub fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
@@ -459,8 +467,10 @@ pub struct BuildStats {
     pub keyrack_build_s: f64,
     /// Seconds to insert them into SQLite (one transaction).
     pub sqlite_build_s: f64,
-    /// keyrack file length after building.
+    /// keyrack file length after building, closed.
     pub keyrack_file_bytes: u64,
+    /// The same while the store is still open (redb allocates ahead).
+    pub keyrack_file_bytes_open: u64,
     /// SQLite database length after a checkpoint.
     pub sqlite_file_bytes: u64,
 }
@@ -551,7 +561,12 @@ impl Fixture {
             store.revoke(id).expect("revoke");
         }
         store.sync().expect("sync");
+        // redb grows the file ahead of use while open and trims it on close:
+        // record both, and count the closed file (what sits on disk).
+        let keyrack_file_bytes_open = file_len(&path);
+        store.close().expect("close");
         let keyrack_file_bytes = file_len(&path);
+        let store = Store::open(&path, Options::default()).expect("reopen");
 
         let rows = || {
             (0..n)
@@ -612,6 +627,7 @@ impl Fixture {
                 keyrack_build_s,
                 sqlite_build_s,
                 keyrack_file_bytes,
+                keyrack_file_bytes_open,
                 sqlite_file_bytes,
             },
             dir,
@@ -630,14 +646,17 @@ impl Fixture {
 
     /// Verifies every valid key once, so that the timed runs see the steady
     /// state of a warm process (keyrack reads each key from the file once).
-    pub fn warm(&self) -> Duration {
+    /// Returns the time taken and how much the process grew meanwhile (bytes):
+    /// the memory keyrack's cache and counters take for these keys.
+    pub fn warm(&self) -> (Duration, i64) {
+        let before = rss_bytes();
         let t = Instant::now();
         let store = self.store();
         for &i in &self.order {
             let v = store.verify(&self.keys[i as usize]).expect("verify");
             assert!(v.is_valid());
         }
-        t.elapsed()
+        (t.elapsed(), rss_bytes() as i64 - before as i64)
     }
 }
 
