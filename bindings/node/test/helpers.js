@@ -4,11 +4,14 @@ const os = require('node:os')
 const path = require('node:path')
 const assert = require('node:assert/strict')
 
-/** A fresh directory, removed when the process exits. */
+let root = null
+/** A fresh directory under one per-process root, removed when the process exits. */
 function tempDir() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyrack-node-'))
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
+  if (root === null) {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'keyrack-node-'))
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }))
+  }
+  return fs.mkdtempSync(path.join(root, 'd-'))
 }
 
 let n = 0
