@@ -406,7 +406,7 @@ impl Store {
     ) -> Result<VerificationOut> {
         // Called inline rather than through an `Op`: verify is the hot path.
         Self::verify_args(Some(key), options)
-            .and_then(|args| Self::verify_body(&self.inner, args))
+            .and_then(|args| crate::task::guard(|| Self::verify_body(&self.inner, args)))
             .map_err(|e| throwable(&env, e))
     }
 

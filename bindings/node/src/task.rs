@@ -9,6 +9,16 @@ use napi::{Env, Task};
 
 use crate::error::throwable;
 
+/// Runs a store call so that a panic (a bug) becomes an `Io` error instead of
+/// unwinding into Node, which would abort the process.
+pub fn guard<T>(f: impl FnOnce() -> keyrack::Result<T>) -> keyrack::Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(keyrack::Error::Io(std::io::Error::other(
+            "keyrack panicked inside a store call (a bug: please report it)",
+        )))
+    })
+}
+
 type Work<T> = Box<dyn FnOnce() -> keyrack::Result<T> + Send>;
 
 /// A store call ready to run.
