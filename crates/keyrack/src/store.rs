@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::thread::JoinHandle;
@@ -113,9 +113,30 @@ pub struct AuditPage {
 /// threads verify at once while writes are serialized.
 ///
 /// See the [crate docs](crate) for an example.
-#[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+}
+
+impl Clone for Store {
+    fn clone(&self) -> Self {
+        self.inner.handles.fetch_add(1, Ordering::Relaxed);
+        Store {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// Dropping the last handle closes the store on the dropping thread (waiting
+/// for the background flusher), so a program that drops its store and exits
+/// leaves nothing half-done behind it.
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1
+            && self.inner.fork_generation == fork::generation()
+        {
+            let _ = self.inner.shutdown();
+        }
+    }
 }
 
 struct WriteState {
@@ -139,6 +160,8 @@ struct Inner {
     live: Live,
     flusher: Mutex<Option<(mpsc::Sender<()>, JoinHandle<()>)>>,
     flushes: AtomicU64,
+    /// Live `Store` handles (the flusher holds the `Inner` only while flushing).
+    handles: AtomicUsize,
 }
 
 impl fmt::Debug for Store {
@@ -465,6 +488,7 @@ impl Store {
             live: Live::default(),
             flusher: Mutex::new(None),
             flushes: AtomicU64::new(0),
+            handles: AtomicUsize::new(1),
         });
         if !options.read_only {
             let (tx, rx) = mpsc::channel::<()>();
