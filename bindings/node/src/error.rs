@@ -20,36 +20,16 @@ pub fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Whether `id` has the shape of a key id (`key_` and 22 base62 characters).
-fn looks_like_id(id: &str) -> bool {
-    id.len() == 26
-        && id.starts_with("key_")
-        && id.as_bytes()[4..].iter().all(u8::is_ascii_alphanumeric)
-}
-
-/// The message shown to JavaScript. A management call given something that is
-/// not an id (very often the secret key itself, passed by mistake) must not
-/// echo it into logs, so such input is described, not repeated.
-fn message(e: &Error) -> String {
-    match e {
-        Error::NotFound { id } if !looks_like_id(id) => {
-            "no key with this id (the value given is not a key id such as `key_…`; ids are in \
-             `issued.id` and `record.id`, never the secret key)"
-                .to_owned()
-        }
-        other => other.to_string(),
-    }
-}
-
 /// Builds the JavaScript `Error` for `e` and wraps it so napi throws (or
 /// rejects with) that very object.
 pub fn throwable(env: &Env, e: Error) -> napi::Error {
-    let js = JsError::from(napi::Error::new(code(e.kind()), message(&e))).into_unknown(*env);
+    let js = JsError::from(napi::Error::new(code(e.kind()), e.to_string())).into_unknown(*env);
     if let Ok(mut obj) = unsafe { js.cast::<Object>() } {
         // Best effort: the code and message are already set.
         let _ = match &e {
             Error::InvalidArgument { field, .. } => obj.set("field", *field),
-            Error::NotFound { id } if looks_like_id(id) => obj.set("id", id.as_str()),
+            // `id` only for a real id: the core's message never echoes anything else.
+            Error::NotFound { id } if keyrack::format::is_id(id) => obj.set("id", id.as_str()),
             _ => Ok(()),
         };
     }

@@ -64,15 +64,6 @@ pub fn invalid(py: Python<'_>, field: &str, reason: impl Into<String>) -> PyErr 
     )
 }
 
-/// Whether `id` has the shape of a key id (`key_` + 22 base62): only such
-/// text is repeated in an error message, so a secret key passed by mistake
-/// where an id belongs never lands in a log.
-fn looks_like_id(id: &str) -> bool {
-    id.len() == 26
-        && id.starts_with("key_")
-        && id.as_bytes()[4..].iter().all(u8::is_ascii_alphanumeric)
-}
-
 /// Converts a core error into its Python exception.
 pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
     let code = err.kind().as_str();
@@ -91,17 +82,16 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
             err.to_string(),
             &[("field", obj(field)), ("reason", obj(reason))],
         ),
-        Error::NotFound { id } if looks_like_id(id) => {
-            raise(py, code, err.to_string(), &[("id", obj(id))])
+        // The core never echoes a non-id (it may be a secret) in its message;
+        // `.id` is set only for a real id.
+        Error::NotFound { id } => {
+            let id = if keyrack::format::is_id(id) {
+                obj(id)
+            } else {
+                py.None()
+            };
+            raise(py, code, err.to_string(), &[("id", id)])
         }
-        Error::NotFound { .. } => raise(
-            py,
-            code,
-            "no key with this id (the text given is not a key id; it is not repeated here \
-             in case it was a secret)"
-                .to_owned(),
-            &[("id", py.None())],
-        ),
         Error::AlreadyOpen { path } => {
             let path = path.to_string_lossy();
             raise(py, code, err.to_string(), &[("path", obj(&path))])

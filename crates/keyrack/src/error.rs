@@ -164,6 +164,7 @@ impl Error {
         let shaped = id.len() <= 26
             && id.starts_with("key_")
             && id.bytes().skip(4).all(|b| b.is_ascii_alphanumeric());
+        // Short `key_…` typos are echoed too: they cannot be a secret.
         let id = if shaped {
             id.to_owned()
         } else if let Ok(key) = crate::format::parse(id) {

@@ -136,6 +136,19 @@ pub(crate) fn hint(prefix: &str, body: &str) -> String {
     format!("{prefix}_{}…", &body[..4])
 }
 
+/// Whether `s` has the shape of a key id: `key_` and 22 base62 characters.
+/// Ids are public; a string of any other shape is never echoed in errors.
+///
+/// ```
+/// assert!(keyrack::format::is_id("key_0zINCdML6AK8CtA3ETdgCQ"));
+/// assert!(!keyrack::format::is_id("kr_0Z6pKzClIDFL6Zb3euY2bNr9xVFvAP9Yni4UKHPQbv14IPTsa"));
+/// ```
+pub fn is_id(s: &str) -> bool {
+    s.len() == 26
+        && s.starts_with("key_")
+        && s.as_bytes()[4..].iter().all(u8::is_ascii_alphanumeric)
+}
+
 /// Checks a prefix against the rules: 1–20 chars of `[a-z0-9_]`, starts with a
 /// letter, no `__`, no trailing `_`.
 ///
