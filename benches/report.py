@@ -157,7 +157,6 @@ def main():
         table(rows, ["bench", "keyrack", "sqlite", "memory", "sqlite/keyrack", "keyrack/memory"],
               args.markdown)
 
-        t1, t2 = get("verify_threads_1", "keyrack", n), get("verify_threads_2", "keyrack", n)
         srow = []
         for peer in ("keyrack", "sqlite", "memory"):
             a, b = get("verify_threads_1", peer, n), get("verify_threads_2", peer, n)
@@ -165,7 +164,6 @@ def main():
                 srow.append([peer, f"{1e3 / a:.3g} M/s", f"{1e3 / b:.3g} M/s", f"{a / b:.2f}x"])
         if srow:
             table(srow, ["verify valid", "1 thread", "2 threads", "scaling"], args.markdown)
-        del t1, t2
 
     b_k = get("issue_batch", "keyrack", 100000)
     b_s = get("issue_batch", "sqlite", 100000)
