@@ -216,7 +216,7 @@ pub fn parse(key: &str) -> Result<ParsedKey<'_>, FormatError> {
     validate_prefix(prefix)?;
     let body = &key[tail_start..tail_start + BODY_LEN];
     let check = &key[tail_start + BODY_LEN..];
-    if encode_check(checksum(&b[..tail_start + BODY_LEN])).as_bytes() != check.as_bytes() {
+    if check_chars(checksum(&b[..tail_start + BODY_LEN])) != check.as_bytes() {
         return Err(FormatError::BadChecksum);
     }
     Ok(ParsedKey {
@@ -237,13 +237,18 @@ pub fn checksum(data: &[u8]) -> u32 {
 
 /// Writes a CRC32 as exactly [`CHECK_LEN`] base62 characters.
 pub fn encode_check(crc: u32) -> String {
+    String::from_utf8(check_chars(crc).to_vec()).expect("base62 is ASCII")
+}
+
+/// The check characters without allocating (verify's hot path).
+fn check_chars(crc: u32) -> [u8; CHECK_LEN] {
     let mut out = [b'0'; CHECK_LEN];
-    let mut n = crc as u64;
+    let mut n = crc;
     for slot in out.iter_mut().rev() {
         *slot = ALPHABET[(n % 62) as usize];
         n /= 62;
     }
-    String::from_utf8(out.to_vec()).expect("base62 is ASCII")
+    out
 }
 
 /// Writes 32 bytes (big-endian) as exactly [`BODY_LEN`] base62 characters.

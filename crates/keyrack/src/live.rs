@@ -42,6 +42,9 @@ const SHARDS: usize = 64;
 
 struct Shard {
     map: HashKeyed<Arc<Cached>>,
+    /// Insertion order, for first-in-first-out eviction; may hold hashes
+    /// already invalidated (skipped when met).
+    order: std::collections::VecDeque<[u8; 32]>,
     generation: u64,
 }
 
@@ -64,11 +67,15 @@ impl Cache {
                 .map(|_| {
                     RwLock::new(Shard {
                         map: HashKeyed::default(),
+                        order: std::collections::VecDeque::new(),
                         generation: 0,
                     })
                 })
                 .collect(),
-            per_shard: capacity.div_ceil(SHARDS),
+            // Keys do not spread evenly over shards: 25% headroom lets a store
+            // with `capacity` keys keep all of them (a shard's share varies by
+            // a few percent at a million keys).
+            per_shard: capacity.div_ceil(SHARDS).saturating_mul(5) / 4,
         }
     }
 
@@ -98,11 +105,23 @@ impl Cache {
         if shard.generation != generation {
             return;
         }
-        if shard.map.len() >= self.per_shard {
-            // Bounded memory: drop the shard's entries (they reload on demand).
-            shard.map.clear();
+        // Bounded memory: evict the oldest entries (they reload on demand).
+        while shard.map.len() >= self.per_shard {
+            match shard.order.pop_front() {
+                Some(old) => {
+                    shard.map.remove(&old);
+                }
+                None => break,
+            }
         }
-        shard.map.insert(hash, entry);
+        if shard.map.insert(hash, entry).is_none() {
+            shard.order.push_back(hash);
+        }
+        if shard.order.len() > 2 * self.per_shard.max(16) {
+            // Drop stale (invalidated) hashes from the order queue.
+            let Shard { map, order, .. } = &mut *shard;
+            order.retain(|h| map.contains_key(h));
+        }
     }
 
     pub(crate) fn invalidate(&self, hash: &[u8; 32]) {
@@ -117,6 +136,7 @@ impl Cache {
         for s in &self.shards {
             let mut shard = s.write().unwrap_or_else(|p| p.into_inner());
             shard.map.clear();
+            shard.order.clear();
             shard.generation += 1;
         }
     }

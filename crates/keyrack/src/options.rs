@@ -39,9 +39,14 @@ pub struct Options {
     /// How often in-memory counters (`uses`, `last_used_at`, `denied`, credits
     /// spent) are written to the file (default 1 s); they are also written on close.
     pub flush_interval: Duration,
-    /// Most keys kept in the verify cache (default 1,000,000). The cache holds
-    /// each key's record once looked up, about 300 bytes plus its strings.
+    /// Most keys kept in the verify cache (default 1,000,000; oldest entries
+    /// are evicted first). Each cached key costs roughly 600 bytes plus its
+    /// strings (its record, counters and map slots).
     pub cache_capacity: usize,
+    /// Bytes of file pages redb keeps in its own cache (default 128 MiB).
+    /// Verifies of known keys are served from keyrack's cache, so this mostly
+    /// serves unknown keys, listings and writes.
+    pub file_cache_bytes: usize,
     /// Check every page checksum when opening for writing (default `true`):
     /// a damaged file then fails with `Corrupted` instead of being trusted.
     pub check_integrity: bool,
@@ -59,6 +64,7 @@ impl Default for Options {
             leeway: Duration::ZERO,
             flush_interval: Duration::from_secs(1),
             cache_capacity: 1_000_000,
+            file_cache_bytes: 128 << 20,
             check_integrity: true,
         }
     }
@@ -112,6 +118,11 @@ impl Options {
     /// Sets the verify cache capacity.
     pub fn cache_capacity(mut self, keys: usize) -> Self {
         self.cache_capacity = keys;
+        self
+    }
+    /// Sets redb's page cache size.
+    pub fn file_cache_bytes(mut self, bytes: usize) -> Self {
+        self.file_cache_bytes = bytes;
         self
     }
     /// Sets whether to check integrity on open.

@@ -314,6 +314,7 @@ impl Store {
             create: options.create,
             read_only: options.read_only,
             check_integrity: options.check_integrity,
+            cache_bytes: options.file_cache_bytes,
             storage,
         })?;
         let backend: Box<dyn Backend> = Box::new(backend);
@@ -671,9 +672,12 @@ impl Store {
             Some(p.credits.spend(options.cost, now))
         } else if e.record.shared_credits {
             Some(Err(0))
-        } else {
+        } else if e.record.remaining.is_some() {
             let mut c = e.usage.credits();
             c.as_mut().map(|c| c.spend(options.cost, now))
+        } else {
+            // Unmetered: no lock on the hot path.
+            None
         };
         match spent {
             None => Ok(None),
@@ -684,9 +688,14 @@ impl Store {
 
     // ---- writes ---------------------------------------------------------------
 
-    fn new_id(rng: &mut ChaCha20Rng) -> String {
+    /// `key_` + 22 base62 chars of 128 bits: a 48-bit millisecond timestamp,
+    /// then 80 random bits. Ids are public; time-ordered ids make the keys
+    /// table grow at its end (denser pages, a smaller file) and list keys in
+    /// issue order. An id reveals when its key was issued, as `created_at` does.
+    fn new_id(rng: &mut ChaCha20Rng, now_ms: i64) -> String {
         let mut b = [0u8; 32];
-        rng.fill_bytes(&mut b[16..]);
+        b[16..22].copy_from_slice(&(now_ms.max(0) as u64).to_be_bytes()[2..]);
+        rng.fill_bytes(&mut b[22..]);
         let body = format::encode_body(&b);
         format!("key_{}", &body[BODY_LEN_MINUS_ID..])
     }
@@ -786,7 +795,7 @@ impl Store {
         self.inner.write(durable, |t| {
             let mut issued = Vec::with_capacity(batch.len());
             for (o, (prefix, expires)) in batch.iter().zip(checked.iter()) {
-                let id = Self::new_id(&mut t.ws.rng);
+                let id = Self::new_id(&mut t.ws.rng, t.now);
                 let mut body = Zeroizing::new([0u8; BODY_BYTES]);
                 t.ws.rng.fill_bytes(body.as_mut());
                 let key = format::compose(prefix, &body).expect("prefix validated");
@@ -1527,11 +1536,13 @@ impl Inner {
             }
             return Err(e);
         }
-        for h in &touched {
-            self.cache.invalidate(h);
-        }
+        // In-memory state first, then the cache: a verify that reloads the new
+        // record must already find the new credits.
         for a in after {
             a(self);
+        }
+        for h in &touched {
+            self.cache.invalidate(h);
         }
         drop(ws);
         out.ok_or_else(|| Error::Io(std::io::Error::other("write produced no result")))

@@ -1152,3 +1152,23 @@ fn a_new_store_appears_only_when_complete() {
     assert!(e.is_err());
     assert_eq!(std::fs::read_dir(g.dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn ids_follow_issue_time_so_listings_are_in_issue_order() {
+    let f = Fixture::new();
+    let store = f.open();
+    let mut issued = Vec::new();
+    for i in 0..20 {
+        issued.push(store.issue(IssueOptions::new(format!("k{i}"))).unwrap().id);
+        f.clock.advance(Duration::from_millis(1));
+    }
+    let listed: Vec<String> = store
+        .list(&ListOptions::default())
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(listed, issued);
+    assert!(issued.iter().all(|id| keyrack::format::is_id(id)));
+}

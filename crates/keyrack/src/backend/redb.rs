@@ -60,6 +60,7 @@ pub(crate) struct OpenRequest<'a> {
     pub create: bool,
     pub read_only: bool,
     pub check_integrity: bool,
+    pub cache_bytes: usize,
     pub storage: Option<StorageOpener>,
 }
 
@@ -73,6 +74,7 @@ impl RedbBackend {
         let path = req.path.to_path_buf();
         let mut builder = redb::Builder::new();
         builder.set_check_integrity_on_open(req.check_integrity && !req.read_only);
+        builder.set_cache_size(req.cache_bytes);
         let opened = catch_unwind(AssertUnwindSafe(|| -> Result<(Db, Option<PathBuf>)> {
             if let Some(open) = req.storage {
                 return match open(&builder, req.read_only) {
