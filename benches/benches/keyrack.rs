@@ -512,6 +512,11 @@ fn main() {
             s.keyrack_file_bytes_open as f64,
         );
         extra.set("sqlite_file_bytes", n, s.sqlite_file_bytes as f64);
+        extra.set(
+            "keyrack_file_bytes_compacted",
+            n,
+            s.keyrack_file_bytes_compacted as f64,
+        );
         let (warm, grew) = fx.warm();
         eprintln!(
             "  first verify of every key (cache fill): {warm:?}; process grew {} MB ({} bytes per key)",
