@@ -258,32 +258,12 @@ fn status_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Status>> {
     }
 }
 
-const AUDIT_KINDS: [AuditKind; 7] = [
-    AuditKind::Issued,
-    AuditKind::Revoked,
-    AuditKind::Rotated,
-    AuditKind::Updated,
-    AuditKind::Enabled,
-    AuditKind::Disabled,
-    AuditKind::Purged,
-];
-
 fn kind_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<AuditKind>> {
     match obj.filter(|o| !o.is_none()) {
         None => Ok(None),
         Some(o) => {
             let s = convert::string("kind", o)?;
-            AUDIT_KINDS
-                .into_iter()
-                .find(|k| k.as_str() == s)
-                .map(Some)
-                .ok_or_else(|| {
-                    invalid(
-                        o.py(),
-                        "kind",
-                        "must be one of issued, revoked, rotated, updated, enabled, disabled, purged",
-                    )
-                })
+            s.parse::<AuditKind>().map(Some).py(o.py())
         }
     }
 }
