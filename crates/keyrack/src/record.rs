@@ -363,27 +363,45 @@ pub(crate) struct StoredV1 {
     pub hashes: Vec<[u8; 32]>,
 }
 
+/// `[RECORD_VERSION] + postcard(value)`: how every stored value is written.
+fn encode_versioned<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = vec![RECORD_VERSION];
+    out.extend(postcard::to_stdvec(value).expect("stored values always serialize"));
+    out
+}
+
+/// Reads what [`encode_versioned`] wrote; `what` names the value in errors.
+fn decode_versioned<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+    match bytes.split_first() {
+        Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
+            .map_err(|e| Error::Corrupted(format!("undecodable {what}: {e}"))),
+        Some((&v, _)) => Err(Error::IncompatibleVersion {
+            found: u32::from(v),
+            supported: u32::from(RECORD_VERSION),
+        }),
+        None => Err(Error::Corrupted(format!("empty {what}"))),
+    }
+}
+
+/// A stored `(amount, every_ms)` pair as a [`Refill`].
+pub(crate) fn refill_from_pair((amount, every): (u64, i64)) -> Refill {
+    Refill {
+        amount,
+        every: Duration::from_millis(every.max(0) as u64),
+    }
+}
+
 impl StoredV1 {
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![RECORD_VERSION];
-        out.extend(postcard::to_stdvec(self).expect("records always serialize"));
-        out
+        encode_versioned(self)
     }
 
     pub(crate) fn decode(id: &str, bytes: &[u8]) -> Result<Self> {
-        match bytes.split_first() {
-            Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
-                .map(|s: StoredV1| StoredV1 {
-                    id: id.to_owned(),
-                    ..s
-                })
-                .map_err(|e| Error::Corrupted(format!("undecodable key record: {e}"))),
-            Some((&v, _)) => Err(Error::IncompatibleVersion {
-                found: u32::from(v),
-                supported: u32::from(RECORD_VERSION),
-            }),
-            None => Err(Error::Corrupted("empty key record".into())),
-        }
+        let s: StoredV1 = decode_versioned(bytes, "key record")?;
+        Ok(StoredV1 {
+            id: id.to_owned(),
+            ..s
+        })
     }
 
     pub(crate) fn to_public(&self) -> KeyRecord {
@@ -404,10 +422,7 @@ impl StoredV1 {
             uses: self.uses,
             denied: Denied::from_array(self.denied),
             remaining: self.remaining,
-            refill: self.refill.map(|(amount, every)| Refill {
-                amount,
-                every: Duration::from_millis(every.max(0) as u64),
-            }),
+            refill: self.refill.map(refill_from_pair),
             shared_credits: self.shared_credits,
             rate_limit: self.rate_limit.map(|(limit, w)| RateLimit {
                 limit,
@@ -435,24 +450,15 @@ pub(crate) struct StoredPool {
 
 impl StoredPool {
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![RECORD_VERSION];
-        out.extend(postcard::to_stdvec(self).expect("pools always serialize"));
-        out
+        encode_versioned(self)
     }
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        match bytes.split_first() {
-            Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
-                .map_err(|e| Error::Corrupted(format!("undecodable credit pool: {e}"))),
-            _ => Err(Error::Corrupted("bad credit pool encoding".into())),
-        }
+        decode_versioned(bytes, "credit pool")
     }
     pub(crate) fn to_public(&self) -> Pool {
         Pool {
             remaining: self.remaining,
-            refill: self.refill.map(|(amount, every)| Refill {
-                amount,
-                every: Duration::from_millis(every.max(0) as u64),
-            }),
+            refill: self.refill.map(refill_from_pair),
         }
     }
 }
@@ -467,16 +473,10 @@ pub(crate) struct StoredAudit {
 
 impl StoredAudit {
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![RECORD_VERSION];
-        out.extend(postcard::to_stdvec(self).expect("events always serialize"));
-        out
+        encode_versioned(self)
     }
     pub(crate) fn decode(at: i64, seq: u64, bytes: &[u8]) -> Result<AuditEvent> {
-        let s: StoredAudit = match bytes.split_first() {
-            Some((&RECORD_VERSION, rest)) => postcard::from_bytes(rest)
-                .map_err(|e| Error::Corrupted(format!("undecodable audit event: {e}")))?,
-            _ => return Err(Error::Corrupted("bad audit event encoding".into())),
-        };
+        let s: StoredAudit = decode_versioned(bytes, "audit event")?;
         Ok(AuditEvent {
             at: from_millis(at),
             seq,

@@ -24,7 +24,7 @@ use crate::options::{
 };
 use crate::record::{
     AuditEvent, AuditKind, KeyRecord, Pool, RateLimit, Refill, Status, StoredAudit, StoredPool,
-    StoredV1, rate_pair, refill_pair,
+    StoredV1, rate_pair, refill_from_pair, refill_pair,
 };
 use crate::secret::SecretKey;
 use crate::{Outcome, fork};
@@ -1716,10 +1716,7 @@ fn flusher(weak: Weak<Inner>, stop: mpsc::Receiver<()>, every: Duration) {
 fn credits_of(s: &StoredV1) -> Option<Credits> {
     s.remaining.map(|remaining| Credits {
         remaining,
-        refill: s.refill.map(|(amount, every)| Refill {
-            amount,
-            every: Duration::from_millis(every.max(0) as u64),
-        }),
+        refill: s.refill.map(refill_from_pair),
         refilled_at: s.refilled_at,
         dirty: false,
     })
@@ -1730,10 +1727,7 @@ fn pool_state(p: Option<&StoredPool>) -> PoolState {
         Some(p) => PoolState {
             credits: Credits {
                 remaining: p.remaining,
-                refill: p.refill.map(|(amount, every)| Refill {
-                    amount,
-                    every: Duration::from_millis(every.max(0) as u64),
-                }),
+                refill: p.refill.map(refill_from_pair),
                 refilled_at: p.refilled_at,
                 dirty: false,
             },
