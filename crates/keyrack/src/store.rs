@@ -18,7 +18,7 @@ use crate::backend::{Backend, Reader, SecretRow, Writer};
 use crate::clock::{Clock, duration_millis, from_millis};
 use crate::error::{Error, Result};
 use crate::format::{self, BODY_BYTES};
-use crate::live::{Cache, Cached, Credits, Live, NEVER, PoolState, Usage};
+use crate::live::{Cache, Cached, Credits, Known, Live, NEVER, PoolState, Usage};
 use crate::options::{
     AuditOptions, Expiry, IssueOptions, ListOptions, Options, UpdateOptions, VerifyOptions,
 };
@@ -162,6 +162,7 @@ struct Inner {
     flushes: AtomicU64,
     /// Live `Store` handles (the flusher holds the `Inner` only while flushing).
     handles: AtomicUsize,
+    known: Known,
 }
 
 impl fmt::Debug for Store {
@@ -470,6 +471,16 @@ impl Store {
             Err(e) => return Err((e, backend)),
         };
         let hash_key = Zeroizing::new(derive_hash_key(&store_key, pepper.as_ref()));
+        let known = Known::default();
+        let scanned = backend.read().and_then(|r| {
+            r.scan_secrets(&mut |hash, _| {
+                known.add(hash);
+                Ok(true)
+            })
+        });
+        if let Err(e) = scanned {
+            return Err((e, backend));
+        }
         let inner = Arc::new(Inner {
             path: path.to_path_buf(),
             backend: RwLock::new(Some(backend)),
@@ -490,6 +501,7 @@ impl Store {
             flusher: Mutex::new(None),
             flushes: AtomicU64::new(0),
             handles: AtomicUsize::new(1),
+            known,
         });
         if !options.read_only {
             let (tx, rx) = mpsc::channel::<()>();
@@ -558,6 +570,9 @@ impl Store {
             .with(&hash, |e| self.check(e, options, now))
         {
             return Ok(v);
+        }
+        if !self.inner.known.may_contain(&hash) {
+            return Ok(Verification::bare(Outcome::NotFound));
         }
         match self.load(&hash)? {
             Some(entry) => Ok(self.check(&entry, options, now)),
@@ -824,7 +839,7 @@ impl Store {
                     rate_limit: o.rate_limit.as_ref().map(rate_pair),
                     hashes: vec![hash],
                 };
-                t.w.put_secret(
+                t.put_secret(
                     &hash,
                     &SecretRow {
                         id: id.clone(),
@@ -1035,7 +1050,7 @@ impl Store {
                 let old = s.hashes.clone();
                 for (i, h) in old.iter().enumerate() {
                     if i == 0 {
-                        t.w.put_secret(
+                        t.update_secret(
                             h,
                             &SecretRow {
                                 id: id.to_owned(),
@@ -1043,10 +1058,10 @@ impl Store {
                             },
                         )?;
                     } else {
-                        t.w.delete_secret(h)?;
+                        t.delete_secret(h)?;
                     }
                 }
-                t.w.put_secret(
+                t.put_secret(
                     &hash,
                     &SecretRow {
                         id: id.to_owned(),
@@ -1215,7 +1230,7 @@ impl Store {
             })?;
             for s in &doomed {
                 for h in &s.hashes {
-                    t.w.delete_secret(h)?;
+                    t.delete_secret(h)?;
                 }
                 t.w.delete_record(&s.id)?;
                 if let Some(o) = &s.owner {
@@ -1230,7 +1245,7 @@ impl Store {
                 for h in s.hashes.iter().skip(1) {
                     let row = t.w.secret(h)?;
                     if row.and_then(|r| r.valid_until).is_some_and(|u| u <= cutoff) {
-                        t.w.delete_secret(h)?;
+                        t.delete_secret(h)?;
                         t.touched.push(*h);
                     } else {
                         keep.push(*h);
@@ -1506,11 +1521,13 @@ impl Inner {
         let mut f = Some(f);
         let mut out = None;
         let mut touched = Vec::new();
+        let mut secrets = Vec::new();
         let mut after: Vec<AfterCommit> = Vec::new();
         let seq_start = ws.seq;
         let result = self.with_backend(|b| {
             b.write(durable, &mut |w: &mut dyn Writer| {
                 touched.clear();
+                secrets.clear();
                 after.clear();
                 ws.seq = seq_start;
                 let f = f
@@ -1521,6 +1538,7 @@ impl Inner {
                     now,
                     ws: &mut ws,
                     touched: &mut touched,
+                    secrets: &mut secrets,
                     after: &mut after,
                 };
                 out = Some(f(&mut txn)?);
@@ -1529,6 +1547,11 @@ impl Inner {
         });
         if let Err(e) = result {
             ws.seq = seq_start;
+            // The commit may or may not have landed: knowing a hash too many
+            // only sends its verifies to the file, so add, never remove.
+            for (h, _) in secrets.iter().filter(|(_, added)| *added) {
+                self.known.add(h);
+            }
             // Anything read into memory during the failed transaction may be
             // ahead of the file: start over from the file.
             for h in &touched {
@@ -1538,6 +1561,13 @@ impl Inner {
         }
         // In-memory state first, then the cache: a verify that reloads the new
         // record must already find the new credits.
+        for (h, added) in &secrets {
+            if *added {
+                self.known.add(h);
+            } else {
+                self.known.remove(h);
+            }
+        }
         for a in after {
             a(self);
         }
@@ -1754,10 +1784,30 @@ struct Txn<'a> {
     now: i64,
     ws: &'a mut WriteState,
     touched: &'a mut Vec<[u8; 32]>,
+    /// Secret rows written (`true`) or deleted (`false`), for [`Known`].
+    secrets: &'a mut Vec<([u8; 32], bool)>,
     after: &'a mut Vec<AfterCommit>,
 }
 
 impl Txn<'_> {
+    /// Writes a new secret row.
+    fn put_secret(&mut self, hash: &[u8; 32], row: &SecretRow) -> Result<()> {
+        self.w.put_secret(hash, row)?;
+        self.secrets.push((*hash, true));
+        Ok(())
+    }
+
+    /// Rewrites the row of a secret already stored (e.g. its grace deadline).
+    fn update_secret(&mut self, hash: &[u8; 32], row: &SecretRow) -> Result<()> {
+        self.w.put_secret(hash, row)
+    }
+
+    fn delete_secret(&mut self, hash: &[u8; 32]) -> Result<()> {
+        self.w.delete_secret(hash)?;
+        self.secrets.push((*hash, false));
+        Ok(())
+    }
+
     fn audit(&mut self, kind: AuditKind, id: &str, detail: &str) -> Result<()> {
         let seq = self.ws.seq;
         self.ws.seq += 1;

@@ -1172,3 +1172,80 @@ fn ids_follow_issue_time_so_listings_are_in_issue_order() {
     assert_eq!(listed, issued);
     assert!(issued.iter().all(|id| keyrack::format::is_id(id)));
 }
+
+/// An in-memory redb backend that counts reads.
+#[derive(Debug)]
+struct CountingBackend {
+    inner: redb::backends::InMemoryBackend,
+    reads: Arc<AtomicUsize>,
+}
+
+impl redb::StorageBackend for CountingBackend {
+    fn len(&self) -> Result<u64, std::io::Error> {
+        self.inner.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
+        self.inner.set_len(len)
+    }
+    fn sync_data(&self) -> Result<(), std::io::Error> {
+        self.inner.sync_data()
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
+        self.inner.write(offset, data)
+    }
+}
+
+#[test]
+fn unknown_keys_are_answered_without_reading_storage() {
+    let reads = Arc::new(AtomicUsize::new(0));
+    let backend = CountingBackend {
+        inner: redb::backends::InMemoryBackend::new(),
+        reads: reads.clone(),
+    };
+    // A tiny redb page cache, so a lookup that reached redb would read.
+    let opts = Options::default().file_cache_bytes(0);
+    let store = Store::open_on_storage(backend, "memory", opts).unwrap();
+    let issued = store
+        .issue_many(
+            (0..200)
+                .map(|i| IssueOptions::new(format!("k{i}")))
+                .collect(),
+        )
+        .unwrap();
+    let a = store.rotate(&issued[0].id, Duration::ZERO).unwrap();
+    store.revoke(&issued[1].id).unwrap();
+    let before = reads.load(Ordering::SeqCst);
+    for i in 0..500u32 {
+        let unknown =
+            keyrack::format::compose("kr", blake3::hash(&i.to_le_bytes()).as_bytes()).unwrap();
+        assert_eq!(
+            store.verify(unknown.expose()).unwrap().outcome,
+            Outcome::NotFound
+        );
+    }
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        before,
+        "unknown keys read storage"
+    );
+    // Known ones still verify, including after rotation, revocation and purge.
+    assert!(store.verify(a.key.expose()).unwrap().is_valid());
+    assert_eq!(
+        store.verify(issued[0].key.expose()).unwrap().outcome,
+        Outcome::Expired
+    );
+    assert_eq!(
+        store.verify(issued[1].key.expose()).unwrap().outcome,
+        Outcome::Revoked
+    );
+    assert_eq!(store.purge(Duration::ZERO).unwrap(), 1);
+    assert_eq!(
+        store.verify(issued[1].key.expose()).unwrap().outcome,
+        Outcome::NotFound
+    );
+    assert!(store.verify(issued[2].key.expose()).unwrap().is_valid());
+}

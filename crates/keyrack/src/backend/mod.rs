@@ -55,7 +55,6 @@ pub(crate) trait Reader {
     fn scan_audit(&self, from: (i64, u64), visit: AuditVisitor<'_>) -> Result<()>;
     /// The key of the newest audit event.
     fn last_audit(&self) -> Result<Option<(i64, u64)>>;
-    #[allow(dead_code)]
     /// Every secret row, in hash order.
     fn scan_secrets(
         &self,
