@@ -3,11 +3,11 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -23,8 +23,8 @@ use crate::options::{
     AuditOptions, Expiry, IssueOptions, ListOptions, Options, UpdateOptions, VerifyOptions,
 };
 use crate::record::{
-    AuditEvent, AuditKind, KeyRecord, Pool, RateLimit, Refill, Status, StoredAudit, StoredPool,
-    StoredV1, rate_pair, refill_from_pair, refill_pair,
+    AuditEvent, AuditKind, KeyRecord, Pool, RateLimit, Refill, StoredAudit, StoredPool, StoredV1,
+    rate_pair, refill_from_pair, refill_pair,
 };
 use crate::secret::SecretKey;
 use crate::{Outcome, fork};
@@ -159,7 +159,6 @@ struct Inner {
     cache: Cache,
     live: Live,
     flusher: Mutex<Option<(mpsc::Sender<()>, JoinHandle<()>)>>,
-    flushes: AtomicU64,
     /// Live `Store` handles (the flusher holds the `Inner` only while flushing).
     handles: AtomicUsize,
     known: Known,
@@ -499,7 +498,6 @@ impl Store {
             cache: Cache::new(options.cache_capacity),
             live: Live::default(),
             flusher: Mutex::new(None),
-            flushes: AtomicU64::new(0),
             handles: AtomicUsize::new(1),
             known,
         });
@@ -1672,7 +1670,6 @@ impl Inner {
             }
             return Err(e);
         }
-        self.flushes.fetch_add(1, Ordering::Relaxed);
         // Forget idle entries so memory follows the working set.
         let mut map = self.live.usage.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, u| Arc::strong_count(u) > 1 || !u.idle(now));
@@ -1818,12 +1815,4 @@ impl Txn<'_> {
         };
         self.w.put_audit(self.now, seq, &ev.encode())
     }
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn is<T: Send + Sync + Clone>() {}
-    is::<Store>();
-    let _ = SystemTime::now;
-    let _ = Status::Active;
 }
