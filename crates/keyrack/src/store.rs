@@ -257,6 +257,21 @@ fn validate_meta(meta: &std::collections::BTreeMap<String, String>) -> Result<()
     Ok(())
 }
 
+/// A key spends its owner's pool (`shared`, which needs an owner) or its own
+/// credits, never both: the one rule issue, update and import share.
+fn check_credit_source(shared: bool, has_owner: bool, own_credits: bool) -> Result<()> {
+    if shared && !has_owner {
+        return Err(Error::invalid("shared_credits", "needs an owner"));
+    }
+    if shared && own_credits {
+        return Err(Error::invalid(
+            "shared_credits",
+            "a key spends either its own credits or its owner's pool, not both",
+        ));
+    }
+    Ok(())
+}
+
 fn validate_id(id: &str) -> Result<()> {
     let ok = id.len() == 26
         && id.starts_with("key_")
@@ -760,17 +775,11 @@ impl Store {
         if let Some(r) = &o.rate_limit {
             r.validate()?;
         }
-        if o.shared_credits {
-            if o.owner.is_none() {
-                return Err(Error::invalid("shared_credits", "needs an owner"));
-            }
-            if o.remaining.is_some() || o.refill.is_some() {
-                return Err(Error::invalid(
-                    "shared_credits",
-                    "a key spends either its own credits or its owner's pool, not both",
-                ));
-            }
-        }
+        check_credit_source(
+            o.shared_credits,
+            o.owner.is_some(),
+            o.remaining.is_some() || o.refill.is_some(),
+        )?;
         Ok((prefix, expires))
     }
 
@@ -911,12 +920,8 @@ impl Store {
             if let Some(x) = &r.rate_limit {
                 x.validate().map_err(at)?;
             }
-            if r.shared_credits && (r.owner.is_none() || r.remaining.is_some()) {
-                return Err(at(Error::invalid(
-                    "shared_credits",
-                    "needs an owner and no credits of its own",
-                )));
-            }
+            check_credit_source(r.shared_credits, r.owner.is_some(), r.remaining.is_some())
+                .map_err(at)?;
         }
         self.inner.write(true, |t| {
             for r in &records {
@@ -1172,15 +1177,7 @@ impl Store {
                 } else if credits_changed && s.remaining.is_none() {
                     s.remaining = s.refill.map(|(a, _)| a);
                 }
-                if s.shared_credits && s.owner.is_none() {
-                    return Err(Error::invalid("shared_credits", "needs an owner"));
-                }
-                if s.shared_credits && s.remaining.is_some() {
-                    return Err(Error::invalid(
-                        "shared_credits",
-                        "a key spends either its own credits or its owner's pool, not both",
-                    ));
-                }
+                check_credit_source(s.shared_credits, s.owner.is_some(), s.remaining.is_some())?;
                 if credits_changed {
                     // In-memory credits are authoritative while the handle lives:
                     // replace them with the new balance.
