@@ -272,6 +272,24 @@ fn check_credit_source(shared: bool, has_owner: bool, own_credits: bool) -> Resu
     Ok(())
 }
 
+/// When a new key expires: a fixed time, or a span counted from the
+/// `created_at` its transaction stamps (so `expires_in(30d)` is exactly 30
+/// days after `created_at`, not after an earlier clock read).
+#[derive(Clone, Copy)]
+enum Due {
+    At(i64),
+    After(i64),
+}
+
+impl Due {
+    fn resolve(self, created: i64) -> i64 {
+        match self {
+            Due::At(t) => t,
+            Due::After(d) => created.saturating_add(d),
+        }
+    }
+}
+
 fn validate_id(id: &str) -> Result<()> {
     let ok = id.len() == 26
         && id.starts_with("key_")
@@ -728,7 +746,7 @@ impl Store {
         format!("key_{}", &body[BODY_LEN_MINUS_ID..])
     }
 
-    fn validate_issue(&self, o: &IssueOptions, now: i64) -> Result<(String, Option<i64>)> {
+    fn validate_issue(&self, o: &IssueOptions, now: i64) -> Result<(String, Option<Due>)> {
         validate_text("name", &o.name, 0, MAX_NAME)?;
         if let Some(d) = &o.description {
             validate_text("description", d, 0, MAX_DESCRIPTION)?;
@@ -759,14 +777,14 @@ impl Store {
                 if d.is_zero() {
                     return Err(Error::invalid("expires_in", "must be above zero"));
                 }
-                Some(now.saturating_add(duration_millis(d)))
+                Some(Due::After(duration_millis(d)))
             }
             Some(Expiry::At(t)) => {
                 let at = crate::clock::to_millis(t);
                 if at <= now {
                     return Err(Error::invalid("expires_at", "is in the past"));
                 }
-                Some(at)
+                Some(Due::At(at))
             }
         };
         if let Some(r) = &o.refill {
@@ -833,7 +851,7 @@ impl Store {
                     scopes: o.scopes.iter().cloned().collect(),
                     meta: o.meta.clone().into_iter().collect(),
                     created_at: t.now,
-                    expires_at: *expires,
+                    expires_at: expires.map(|d| d.resolve(t.now)),
                     revoked_at: None,
                     enabled: true,
                     last_used_at: None,

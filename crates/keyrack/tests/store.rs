@@ -483,6 +483,31 @@ fn batch_issue_is_all_or_nothing() {
 }
 
 #[test]
+fn expires_in_counts_from_created_at_on_the_system_clock() {
+    // On the wall clock, a batch takes milliseconds to check before its
+    // transaction stamps `created_at`; the span must still be exact.
+    let f = Fixture::new();
+    let store = Store::open(f.path(), Options::default()).unwrap();
+    let span = Duration::from_secs(30 * 86_400);
+    let issued = store
+        .issue_many_relaxed(
+            (0..20_000)
+                .map(|i| IssueOptions::new(format!("k{i}")).expires_in(span))
+                .collect(),
+        )
+        .unwrap();
+    for i in &issued {
+        let r = &i.record;
+        assert_eq!(
+            r.expires_at.unwrap().duration_since(r.created_at).unwrap(),
+            span,
+            "{}",
+            r.id
+        );
+    }
+}
+
+#[test]
 fn invalid_arguments_name_the_field_and_change_nothing() {
     let f = Fixture::new();
     let store = f.open();
