@@ -12,28 +12,7 @@ use crate::values::{format_duration, format_time};
 /// Replaces anything in `text` that parses as a full key with its hint, so
 /// no message (ours or clap's) ever repeats a secret.
 pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut token = String::new();
-    let flush = |token: &mut String, out: &mut String| {
-        match format::parse(token) {
-            Ok(p) => {
-                out.push_str(&p.hint());
-                out.push_str("<redacted>");
-            }
-            Err(_) => out.push_str(token),
-        }
-        token.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            token.push(c);
-        } else {
-            flush(&mut token, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut token, &mut out);
-    out
+    format::redact(text)
 }
 
 /// Makes a value safe for one table cell: control characters escaped.

@@ -488,50 +488,22 @@ fn audit_kind(s: &str) -> AuditKind {
 
 fn export(cli: &Cli) -> Outcome<Option<u8>> {
     with_store(cli, Access::Read, |s| {
-        let now = s.clock().now();
-        let mut o = ListOptions::default().limit(1000);
-        let mut out = io::stdout().lock();
-        loop {
-            let page = s.list(&o).map_err(|e| core(cli, e, Access::Read))?;
-            for r in &page.records {
-                match writeln!(out, "{}", record_json(r, now)) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                        return Ok(Some(exit::FAILURE));
-                    }
-                    Err(e) => {
-                        return Err(Failure::new(exit::FAILURE, format!("cannot write: {e}")));
-                    }
-                }
+        match s.export(&mut io::stdout().lock()) {
+            Ok(_) => Ok(None),
+            Err(keyrack::Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                Ok(Some(exit::FAILURE))
             }
-            match page.next_cursor {
-                Some(c) => o.cursor = Some(c),
-                None => break,
-            }
+            Err(e) => Err(core(cli, e, Access::Read)),
         }
-        out.flush()
-            .map_err(|e| Failure::new(exit::FAILURE, format!("cannot write: {e}")))?;
-        Ok(None)
     })
 }
 
-/// Parses one exported line. Fields the record does not have (a `key`, a
-/// typo) are refused rather than dropped, so a secret pasted into a line
-/// is never silently carried along.
+/// Parses one exported line (the core's strict parse), for `line N:` errors.
 fn import_line(line: &str) -> Result<KeyRecord, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-    let record: KeyRecord =
-        serde_json::from_value(value.clone()).map_err(|e| format!("not a key record: {e}"))?;
-    let known = serde_json::to_value(&record).expect("records serialize");
-    if let (Value::Object(given), Value::Object(known)) = (&value, &known)
-        && let Some(extra) = given
-            .keys()
-            .find(|k| *k != "status" && !known.contains_key(*k))
-    {
-        return Err(format!("unknown field {:?}", output::redact(extra)));
-    }
-    format::validate_prefix(&record.prefix).map_err(|e| format!("prefix: {e}"))?;
-    Ok(record)
+    KeyRecord::from_json_line(line).map_err(|e| match e {
+        keyrack::Error::InvalidArgument { reason, .. } => reason,
+        other => other.to_string(),
+    })
 }
 
 fn import(cli: &Cli, a: &ImportArgs) -> Outcome<Option<u8>> {

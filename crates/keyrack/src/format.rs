@@ -285,6 +285,40 @@ pub fn compose(prefix: &str, body: &[u8; BODY_BYTES]) -> Result<SecretKey, Forma
     Ok(SecretKey::new(key))
 }
 
+/// Replaces every token of `text` that parses as a full key with its hint
+/// and `<redacted>`, so a message that quotes input never repeats a secret.
+///
+/// ```
+/// let key = "kr_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefg";
+/// let key = format!("{key}{}", keyrack::format::encode_check(keyrack::format::checksum(key.as_bytes())));
+/// let shown = keyrack::format::redact(&format!("bad value {key:?}"));
+/// assert_eq!(shown, "bad value \"kr_0123…<redacted>\"");
+/// ```
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        match parse(token) {
+            Ok(p) => {
+                out.push_str(&p.hint());
+                out.push_str("<redacted>");
+            }
+            Err(_) => out.push_str(token),
+        }
+        token.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -225,6 +225,46 @@ pub struct KeyRecord {
 }
 
 impl KeyRecord {
+    /// The record as one line of JSON (times in milliseconds since the Unix
+    /// epoch), with its `status` at `now` added for people and scripts: the
+    /// export format, read back by [`from_json_line`](KeyRecord::from_json_line).
+    pub fn to_json_line(&self, now: SystemTime) -> String {
+        let mut v = serde_json::to_value(self).expect("records serialize");
+        if let serde_json::Value::Object(m) = &mut v {
+            m.insert("status".into(), self.status_at(now).as_str().into());
+        }
+        v.to_string()
+    }
+
+    /// Parses one line of the export format. A field the record does not have
+    /// (a pasted `key`, a typo) is refused rather than dropped, so a secret
+    /// is never silently carried along; `status` is accepted and ignored (it
+    /// follows from the other fields). Errors are `InvalidArgument` for the
+    /// field `record`, with any key-shaped text redacted.
+    ///
+    /// ```
+    /// let err = keyrack::KeyRecord::from_json_line(r#"{"id": 1}"#).unwrap_err();
+    /// assert_eq!(err.kind(), keyrack::ErrorKind::InvalidArgument);
+    /// ```
+    pub fn from_json_line(line: &str) -> Result<KeyRecord> {
+        let bad = |why: String| Error::invalid("record", crate::format::redact(&why));
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let record: KeyRecord = serde_json::from_value(value.clone())
+            .map_err(|e| bad(format!("not a key record: {e}")))?;
+        let known = serde_json::to_value(&record).expect("records serialize");
+        if let (serde_json::Value::Object(given), serde_json::Value::Object(known)) =
+            (&value, &known)
+            && let Some(extra) = given
+                .keys()
+                .find(|k| *k != "status" && !known.contains_key(*k))
+        {
+            return Err(bad(format!("unknown field {extra:?}")));
+        }
+        crate::format::validate_prefix(&record.prefix).map_err(|e| bad(format!("prefix: {e}")))?;
+        Ok(record)
+    }
+
     /// The key's status at `now`.
     pub fn status_at(&self, now: SystemTime) -> Status {
         if self.revoked_at.is_some() {

@@ -895,6 +895,76 @@ impl Store {
     /// the record's position in `index`) on a bad record, an id that already
     /// exists, a prefix the store does not accept, or a repeated id.
     pub fn import(&self, records: Vec<KeyRecord>) -> Result<usize> {
+        self.import_labelled(records, |n| format!("record {}", n + 1))
+    }
+
+    /// Imports JSON lines as [`export`](Store::export) (and `keyrack export`)
+    /// writes them, one record per line, blank lines skipped: all or none,
+    /// like [`import`](Store::import). A line that is not a record (see
+    /// [`KeyRecord::from_json_line`]) or that `import` refuses fails with
+    /// `InvalidArgument` whose reason starts with `line N:`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// use keyrack::{IssueOptions, Options, Store};
+    /// let old = Store::open(dir.path().join("old.redb"), Options::default())?;
+    /// let issued = old.issue(IssueOptions::new("ci"))?;
+    /// let mut lines = Vec::new();
+    /// assert_eq!(old.export(&mut lines)?, 1);
+    /// let new = Store::open(dir.path().join("new.redb"), Options::default())?;
+    /// assert_eq!(new.import_json_lines(std::str::from_utf8(&lines)?)?, 1);
+    /// assert_eq!(new.get(&issued.id)?.name, "ci");
+    /// // Records carry no secret: the key works again once rotated.
+    /// assert!(!new.verify(issued.key.expose())?.is_valid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn import_json_lines(&self, text: &str) -> Result<usize> {
+        let mut records = Vec::new();
+        let mut lines = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let r = KeyRecord::from_json_line(line).map_err(|e| match e {
+                Error::InvalidArgument { field, reason } => Error::InvalidArgument {
+                    field,
+                    reason: format!("line {}: {reason}", i + 1),
+                },
+                other => other,
+            })?;
+            records.push(r);
+            lines.push(i + 1);
+        }
+        self.import_labelled(records, |n| format!("line {}", lines[n]))
+    }
+
+    /// Writes every record (never a secret) to `out` as one JSON line each,
+    /// in id order, with its `status` at the time of the export; returns how
+    /// many. [`import_json_lines`](Store::import_json_lines) reads them back.
+    pub fn export(&self, out: &mut dyn std::io::Write) -> Result<usize> {
+        let now = self.inner.clock.now();
+        let mut options = ListOptions::default().limit(1000);
+        let mut n = 0;
+        loop {
+            let page = self.list(&options)?;
+            for r in &page.records {
+                writeln!(out, "{}", r.to_json_line(now)).map_err(Error::Io)?;
+                n += 1;
+            }
+            match page.next_cursor {
+                Some(c) => options.cursor = Some(c),
+                None => break,
+            }
+        }
+        out.flush().map_err(Error::Io)?;
+        Ok(n)
+    }
+
+    fn import_labelled(
+        &self,
+        records: Vec<KeyRecord>,
+        label: impl Fn(usize) -> String,
+    ) -> Result<usize> {
         if records.len() > MAX_BATCH {
             return Err(Error::invalid(
                 "records",
@@ -906,7 +976,7 @@ impl Store {
             let at = |e: Error| match e {
                 Error::InvalidArgument { field, reason } => Error::InvalidArgument {
                     field,
-                    reason: format!("record {}: {reason}", n + 1),
+                    reason: format!("{}: {reason}", label(n)),
                 },
                 other => other,
             };
@@ -942,11 +1012,11 @@ impl Store {
                 .map_err(at)?;
         }
         self.inner.write(true, |t| {
-            for r in &records {
+            for (n, r) in records.iter().enumerate() {
                 if t.w.record(&r.id)?.is_some() {
                     return Err(Error::invalid(
                         "id",
-                        format!("{} already exists in this store", r.id),
+                        format!("{}: {} already exists in this store", label(n), r.id),
                     ));
                 }
                 let to = crate::clock::to_millis;

@@ -518,6 +518,97 @@ fn expires_in_counts_from_created_at_on_the_system_clock() {
 }
 
 #[test]
+fn export_and_import_json_lines_round_trip_without_secrets() {
+    let f = Fixture::new();
+    let old = f.open();
+    let a = old
+        .issue(
+            IssueOptions::new("a")
+                .owner("o")
+                .scope("read")
+                .meta("team", "infra")
+                .remaining(7),
+        )
+        .unwrap();
+    let b = old.issue(IssueOptions::new("b")).unwrap();
+    old.revoke(&b.id).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(old.export(&mut out).unwrap(), 2);
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains(a.key.expose()) && !text.contains(b.key.expose()));
+    assert_eq!(text.lines().count(), 2);
+    assert!(text.contains(r#""status":"revoked""#), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let new = Store::open(dir.path().join("new.redb"), f.options()).unwrap();
+    // Blank lines are skipped; line numbers count them.
+    assert_eq!(new.import_json_lines(&format!("\n{text}\n")).unwrap(), 2);
+    let (ra, rb) = (new.get(&a.id).unwrap(), new.get(&b.id).unwrap());
+    assert_eq!(ra, old.get(&a.id).unwrap());
+    assert_eq!(rb.revoked_at, old.get(&b.id).unwrap().revoked_at);
+    assert_eq!(
+        new.verify(a.key.expose()).unwrap().outcome,
+        Outcome::NotFound
+    );
+    let rotated = new.rotate(&a.id, Duration::ZERO).unwrap();
+    assert!(new.verify(rotated.key.expose()).unwrap().is_valid());
+    assert_eq!(
+        new.get(&a.id).unwrap().remaining,
+        Some(6),
+        "credits kept, one spent"
+    );
+
+    // Importing again: every id exists; the error names the first line.
+    let err = new.import_json_lines(&text).unwrap_err();
+    assert!(err.to_string().contains("line 1:"), "{err}");
+}
+
+#[test]
+fn import_json_lines_refuses_bad_lines_by_number_and_changes_nothing() {
+    let f = Fixture::new();
+    let store = f.open();
+    let donor = store.issue(IssueOptions::new("d")).unwrap();
+    let mut out = Vec::new();
+    store.export(&mut out).unwrap();
+    let good = String::from_utf8(out).unwrap();
+    let good = good.trim_end();
+    let dir = tempfile::tempdir().unwrap();
+    let target = Store::open(dir.path().join("t.redb"), f.options()).unwrap();
+    let with_key = good.replacen('{', &format!("{{\"key\":\"{}\",", donor.key.expose()), 1);
+    let key_named = good.replacen('{', &format!("{{\"{}\":1,", donor.key.expose()), 1);
+    let wrong_type = good.replacen(
+        "\"uses\":0",
+        &format!("\"uses\":\"{}\"", donor.key.expose()),
+        1,
+    );
+    let cases = [
+        (format!("{good}\nnot json"), "line 2: not JSON"),
+        (format!("\n\n{with_key}"), "line 3: unknown field \"key\""),
+        (key_named, "line 1: unknown field"),
+        (wrong_type, "line 1: not a key record"),
+        (format!("{good}\n{good}"), "line 2: "),
+        (
+            good.replace("\"prefix\":\"kr\"", "\"prefix\":\"sk\""),
+            "line 1: \"sk\"",
+        ),
+    ];
+    for (text, want) in cases {
+        let err = target.import_json_lines(&text).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        let shown = err.to_string();
+        assert!(shown.contains(want), "{shown:?} lacks {want:?}");
+        assert!(!shown.contains(donor.key.expose()), "{shown}");
+        assert!(
+            target
+                .list(&ListOptions::default())
+                .unwrap()
+                .records
+                .is_empty()
+        );
+    }
+}
+
+#[test]
 fn invalid_arguments_name_the_field_and_change_nothing() {
     let f = Fixture::new();
     let store = f.open();
