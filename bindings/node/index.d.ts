@@ -50,6 +50,36 @@ export declare class Store {
   sync(): void
   /** `sync` on the libuv pool. */
   syncAsync(): Promise<void>
+  /**
+   * Writes pending counters, then rewrites the file to give free space back
+   * (after many revocations and purges, or a large import). Verifies that
+   * miss the cache wait while it runs. Returns whether the file was
+   * compacted.
+   */
+  compact(): boolean
+  /** `compact` on the libuv pool. */
+  compactAsync(): Promise<boolean>
+  /**
+   * Every record, in id order, as JSON lines: one record per line, each
+   * line ending in a newline, with its `status` at the time of the export.
+   * Never a secret: `importJsonLines` reads the text back into another
+   * store, where the keys verify as `not_found` until rotated.
+   */
+  export(): string
+  /** `export` on the libuv pool. */
+  exportAsync(): Promise<string>
+  /**
+   * Imports the JSON lines of `export` (blank lines skipped) in one
+   * transaction, all or none; returns how many records were imported. The
+   * records carry no secret: each key verifies as `not_found` until
+   * `rotate` gives it a new one. Counters and credits are kept as exported.
+   * A bad line, an id already in the store, a repeated id or a prefix the
+   * store does not accept throws `KEYRACK_INVALID_ARGUMENT` whose message
+   * names the line (`line N: …`).
+   */
+  importJsonLines(text: string): number
+  /** `importJsonLines` on the libuv pool. */
+  importJsonLinesAsync(text: string): Promise<number>
   /** Issues one key, durably. The secret is in the result's `key`, once. */
   issue(options?: IssueOptions): Issued
   /** `issue` on the libuv pool. */

@@ -286,6 +286,28 @@ impl Store {
         let store = self.inner.clone();
         Op::new(move || store.sync())
     }
+
+    fn compact_op(&self) -> Op<bool> {
+        let store = self.inner.clone();
+        Op::new(move || store.compact())
+    }
+
+    fn export_op(&self) -> Op<String> {
+        let store = self.inner.clone();
+        Op::new(move || {
+            let mut out = Vec::new();
+            store.export(&mut out)?;
+            // The core writes JSON text, so this conversion cannot fail.
+            String::from_utf8(out).map_err(|e| keyrack::Error::Io(std::io::Error::other(e)))
+        })
+    }
+
+    fn import_json_lines_op(&self, text: Option<Unknown>) -> Op<f64> {
+        let store = self.inner.clone();
+        Op::from(required::<String>(text, "text", "a string"), move |text| {
+            store.import_json_lines(&text).map(|n| num(n as u64))
+        })
+    }
 }
 
 fn pool_out(p: keyrack::Pool) -> Pool {
@@ -354,6 +376,61 @@ impl Store {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn sync_async(&self) -> AsyncTask<Op<()>> {
         self.sync_op().promise()
+    }
+
+    /// Writes pending counters, then rewrites the file to give free space back
+    /// (after many revocations and purges, or a large import). Verifies that
+    /// miss the cache wait while it runs. Returns whether the file was
+    /// compacted.
+    #[napi]
+    pub fn compact(&self, env: Env) -> Result<bool> {
+        self.compact_op().sync(&env)
+    }
+
+    /// `compact` on the libuv pool.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn compact_async(&self) -> AsyncTask<Op<bool>> {
+        self.compact_op().promise()
+    }
+
+    /// Every record, in id order, as JSON lines: one record per line, each
+    /// line ending in a newline, with its `status` at the time of the export.
+    /// Never a secret: `importJsonLines` reads the text back into another
+    /// store, where the keys verify as `not_found` until rotated.
+    #[napi]
+    pub fn export(&self, env: Env) -> Result<String> {
+        self.export_op().sync(&env)
+    }
+
+    /// `export` on the libuv pool.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn export_async(&self) -> AsyncTask<Op<String>> {
+        self.export_op().promise()
+    }
+
+    /// Imports the JSON lines of `export` (blank lines skipped) in one
+    /// transaction, all or none; returns how many records were imported. The
+    /// records carry no secret: each key verifies as `not_found` until
+    /// `rotate` gives it a new one. Counters and credits are kept as exported.
+    /// A bad line, an id already in the store, a repeated id or a prefix the
+    /// store does not accept throws `KEYRACK_INVALID_ARGUMENT` whose message
+    /// names the line (`line N: …`).
+    #[napi]
+    pub fn import_json_lines(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] text: Unknown,
+    ) -> Result<f64> {
+        self.import_json_lines_op(Some(text)).sync(&env)
+    }
+
+    /// `importJsonLines` on the libuv pool.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn import_json_lines_async(
+        &self,
+        #[napi(ts_arg_type = "string")] text: Unknown,
+    ) -> AsyncTask<Op<f64>> {
+        self.import_json_lines_op(Some(text)).promise()
     }
 
     /// Issues one key, durably. The secret is in the result's `key`, once.
