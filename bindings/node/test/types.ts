@@ -75,6 +75,9 @@ async function main(path: string): Promise<void> {
   const next: string | undefined = page.nextCursor
   const purged: number = await store.purgeAsync({ olderThan: 0 })
   const events = (await store.auditAsync({ kind: 'issued' })).events.map((e) => `${e.at.toISOString()} ${e.kind} ${e.id}`)
+  const lines: string = await store.exportAsync()
+  const imported: number = store.importJsonLines(lines) + (await store.importJsonLinesAsync(store.export()))
+  const compacted: boolean = store.compact() || (await store.compactAsync())
   const pool = store.setPool('org', { remaining: 10 })
   const same = store.pool('org')?.remaining === pool.remaining
   clock.advance(1000)
@@ -86,7 +89,7 @@ async function main(path: string): Promise<void> {
     if (!(code in CODES)) throw e
   }
   const codes: ErrorCode[] = errorCodes()
-  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, OUTCOMES, STATUSES, KINDS)
+  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, OUTCOMES, STATUSES, KINDS, imported, compacted)
 }
 
 void main
