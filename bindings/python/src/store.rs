@@ -701,14 +701,73 @@ impl Store {
         call(py, || store.pool(&owner)).map(|p| p.map(Pool))
     }
 
+    /// Every record as one JSON line, in id order, never a secret (the format
+    /// of `keyrack export`; each line also says the key's `status`). Returns
+    /// the text; given a writable text file, writes the text to it instead and
+    /// returns how many records it holds. `import_json_lines()` reads it back.
+    #[pyo3(signature = (file=None))]
+    fn export<'py>(
+        &self,
+        py: Python<'py>,
+        file: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // Checked first, so a wrong argument costs no read of the store.
+        let write = file
+            .filter(|f| !f.is_none())
+            .map(|f| {
+                f.getattr("write").map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "`file` must be a writable text file, not {}",
+                        type_name(f)
+                    ))
+                })
+            })
+            .transpose()?;
+        let store = &self.inner;
+        // The records are gathered without the GIL, then written (or
+        // returned) with it: the core cannot call into Python.
+        let (n, bytes) = call(py, || {
+            let mut out = Vec::new();
+            store.export(&mut out).map(|n| (n, out))
+        })?;
+        // The core writes JSON text, always UTF-8.
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        match write {
+            None => Ok(text.into_pyobject(py)?.into_any()),
+            Some(write) => {
+                write.call1((text,))?;
+                Ok(n.into_pyobject(py)?.into_any())
+            }
+        }
+    }
+
+    /// Imports the JSON lines `export()` writes (blank lines skipped), all or
+    /// nothing; returns how many records. Records carry no secret: an
+    /// imported key verifies as `not_found` until `rotate()` gives it one.
+    /// Counters and credits are kept as exported. A line that is not a
+    /// record, an id already in this store, or a prefix it does not accept
+    /// raises `InvalidArgument` whose `reason` starts with `line N:`.
+    fn import_json_lines(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let text = text.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!("`text` must be a str, not {}", type_name(text)))
+        })?;
+        let text = text
+            .to_cow()
+            .map_err(|_| invalid(py, "text", "is not valid Unicode (lone surrogate)"))?;
+        let store = &self.inner;
+        call(py, || store.import_json_lines(&text))
+    }
+
     /// Writes in-memory counters (uses, last use, credits spent) now, durably.
     fn sync(&self, py: Python<'_>) -> PyResult<()> {
         let store = &self.inner;
         call(py, || store.sync())
     }
 
-    /// Rewrites the file to give free space back (after many purges).
-    /// Returns whether the file was compacted.
+    /// Writes pending counters, then rewrites the file to give free space
+    /// back (after many revocations and purges). Verifies that miss the
+    /// cache wait while it runs. Returns whether the file was compacted.
     fn compact(&self, py: Python<'_>) -> PyResult<bool> {
         let store = &self.inner;
         call(py, || store.compact())
