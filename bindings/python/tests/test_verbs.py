@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -344,6 +345,11 @@ def test_use_after_close_raises_closed(path: Path) -> None:
         lambda: s.revoke(a.id),
         lambda: s.audit(),
         lambda: s.pool("o"),
+        lambda: s.export(),
+        lambda: s.export(io.StringIO()),
+        lambda: s.import_json_lines(""),
+        lambda: s.sync(),
+        lambda: s.compact(),
     ):
         with pytest.raises(keyrack.Closed):
             call()
