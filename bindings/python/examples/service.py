@@ -51,6 +51,17 @@ def stale_keys(store: keyrack.Store, unused_for: timedelta) -> List[str]:
     return [r.id for r in store.iter_keys(status="active", unused_since=since)]
 
 
+def backup(store: keyrack.Store, to: Path) -> int:
+    """Writes every record (never a secret) to `to`; returns how many."""
+    with to.open("w", encoding="utf-8") as f:
+        return store.export(f)
+
+
+def restore(store: keyrack.Store, lines: Path) -> int:
+    """Imports a backup, all or nothing; its keys need a rotate to verify again."""
+    return store.import_json_lines(lines.read_text(encoding="utf-8"))
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as d, keyrack.Store(Path(d) / "keys.redb") as store:
         keys = onboard(store, "org_1", ["web", "cron"])
@@ -64,6 +75,12 @@ def main() -> None:
         except keyrack.NotFound as e:
             assert e.code == "NOT_FOUND"
         assert len(stale_keys(store, timedelta(days=1))) == 1  # "cron" was never used
+        assert backup(store, Path(d) / "keys.jsonl") == 2
+        text: str = store.export()
+        assert keys["web"] not in text
+        with keyrack.Store(Path(d) / "copy.redb") as copy:
+            assert restore(copy, Path(d) / "keys.jsonl") == 2
+            assert copy.verify(keys["web"]).outcome == Outcome.NOT_FOUND
         print("ok")
 
 
