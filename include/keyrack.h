@@ -9,8 +9,9 @@
  *    success; on failure keyrack_last_error_message() has the detail, and
  *    no output parameter was written.
  *  - Handles are opaque. Whatever keyrack allocates is freed by the matching
- *    keyrack_*_free function, which accepts NULL. A secret key string is
- *    freed (and wiped) with keyrack_key_free.
+ *    keyrack_*_free function, which accepts NULL. A string keyrack allocates
+ *    for the caller (a secret key, an export) is freed (and wiped) with
+ *    keyrack_key_free.
  *  - Strings passed in are UTF-8, NUL-terminated unless the function takes
  *    an explicit length. Strings returned are UTF-8, NUL-terminated, and
  *    borrowed from the handle they came from unless stated otherwise.
@@ -578,8 +579,10 @@ const keyrack_record *keyrack_issued_record(const keyrack_issued *issued);
 keyrack_result keyrack_issued_take_key(keyrack_issued *issued, char **out_key, size_t *out_key_len);
 
 /**
- * Wipes and frees a secret key from keyrack_issued_take_key or
- * keyrack_format_compose. NULL does nothing.
+ * Wipes and frees a string keyrack allocated for the caller: a secret key
+ * from keyrack_issued_take_key or keyrack_format_compose, or the text of
+ * keyrack_export. Its end is found by its NUL, so it must be unmodified.
+ * NULL does nothing.
  */
 void keyrack_key_free(char *key);
 
@@ -1208,6 +1211,22 @@ keyrack_result keyrack_store_close(const keyrack_store *store);
 keyrack_result keyrack_store_sync(const keyrack_store *store);
 
 /**
+ * Writes pending counters, then rewrites the store file to give free space
+ * back to the file system (worth it after many revocations and purges, or a
+ * large relaxed import). Verifies that miss the cache wait while it runs.
+ * `out_compacted` may be NULL; else it receives whether the file was
+ * rewritten. On a store opened read-only nothing is rewritten: the call
+ * returns KEYRACK_OK with false (the core's answer, not an error).
+ *
+ * ```c
+ * bool compacted = false;
+ * if (keyrack_compact(store, &compacted) != KEYRACK_OK)
+ *     fprintf(stderr, "compact: %s\n", keyrack_last_error_message());
+ * ```
+ */
+keyrack_result keyrack_compact(const keyrack_store *store, bool *out_compacted);
+
+/**
  * Closes the store if still open (errors are dropped: call
  * keyrack_store_close first to see them) and frees the handle. NULL does
  * nothing. No other thread may use the handle during or after this call.
@@ -1242,6 +1261,53 @@ int64_t keyrack_clock_now_ms(const keyrack_clock *clock);
  * Frees a clock. NULL does nothing. Stores opened with it keep working.
  */
 void keyrack_clock_free(keyrack_clock *clock);
+
+/**
+ * Writes every record (never a secret) as one line of JSON each, in id
+ * order, with its status at the time of the export, into a new
+ * NUL-terminated UTF-8 buffer `*out_jsonl`: the format of `keyrack export`,
+ * read back by keyrack_import_json_lines. `*out_len` (unless NULL) receives
+ * its length in bytes without the NUL, `*out_count` (unless NULL) how many
+ * records it holds. An empty store gives "" and 0. The buffer is the
+ * caller's: treat it as read-only and release it with keyrack_key_free.
+ *
+ * ```c
+ * char *jsonl = NULL;
+ * size_t len = 0, count = 0;
+ * if (keyrack_export(store, &jsonl, &len, &count) == KEYRACK_OK) {
+ *     fwrite(jsonl, 1, len, stdout);
+ *     keyrack_key_free(jsonl);
+ * }
+ * ```
+ */
+keyrack_result keyrack_export(const keyrack_store *store,
+                              char **out_jsonl,
+                              size_t *out_len,
+                              size_t *out_count);
+
+/**
+ * Imports records written by keyrack_export (or `keyrack export`):
+ * `text_len` bytes of UTF-8 at `text` (need not be NUL-terminated; must not
+ * be NULL, even when `text_len` is 0), one record per line, blank lines
+ * skipped, in one transaction: all lines or none. Records carry no secret,
+ * so an imported key verifies as KEYRACK_OUTCOME_NOT_FOUND until
+ * keyrack_rotate gives it a new one; counters and credits are kept as
+ * exported. A line that is not a record, an id already in this store, a
+ * repeated id or a prefix this store does not accept is
+ * KEYRACK_INVALID_ARGUMENT, and keyrack_last_error_message() names the line
+ * ("line 3: ..."). Text that is not UTF-8 is KEYRACK_INVALID_ARGUMENT.
+ * `*out_imported` (unless NULL) receives how many records were imported.
+ *
+ * ```c
+ * size_t imported = 0;
+ * if (keyrack_import_json_lines(store, jsonl, len, &imported) != KEYRACK_OK)
+ *     fprintf(stderr, "import: %s\n", keyrack_last_error_message());
+ * ```
+ */
+keyrack_result keyrack_import_json_lines(const keyrack_store *store,
+                                         const char *text,
+                                         size_t text_len,
+                                         size_t *out_imported);
 
 /**
  * Creates verify options: no scope required, cost 1. Free with keyrack_verify_options_free.

@@ -408,8 +408,10 @@ pub unsafe extern "C" fn keyrack_issued_take_key(
     })
 }
 
-/// Wipes and frees a secret key from keyrack_issued_take_key or
-/// keyrack_format_compose. NULL does nothing.
+/// Wipes and frees a string keyrack allocated for the caller: a secret key
+/// from keyrack_issued_take_key or keyrack_format_compose, or the text of
+/// keyrack_export. Its end is found by its NUL, so it must be unmodified.
+/// NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_key_free(key: *mut c_char) {
     guard_value("keyrack_key_free", (), || {

@@ -21,6 +21,7 @@ mod manage;
 mod outcome;
 mod record;
 mod store;
+mod transfer;
 mod verify;
 
 pub use error::*;
@@ -30,6 +31,7 @@ pub use manage::*;
 pub use outcome::*;
 pub use record::*;
 pub use store::*;
+pub use transfer::*;
 pub use verify::*;
 
 /// The version of keyrack this library was built from, e.g. "0.1.0". Static.

@@ -4,7 +4,9 @@ use keyrack::{Clock, Options, Pepper, Store};
 use std::ffi::c_char;
 
 use crate::error::{Fail, guard, guard_value, keyrack_result};
-use crate::ffi::{arg, arg_bytes, arg_mut, arg_str, free_handle, into_handle, millis, out};
+use crate::ffi::{
+    arg, arg_bytes, arg_mut, arg_str, free_handle, into_handle, millis, out, out_opt,
+};
 
 /// An open store. Safe to use from any number of threads at once (verify,
 /// issue, revoke, … in parallel); free it only when no thread uses it.
@@ -230,6 +232,36 @@ pub unsafe extern "C" fn keyrack_store_sync(store: *const keyrack_store) -> keyr
         // SAFETY: NULL or a live handle.
         let s = unsafe { arg(store, "store") }?;
         s.store.sync()?;
+        Ok(())
+    })
+}
+
+/// Writes pending counters, then rewrites the store file to give free space
+/// back to the file system (worth it after many revocations and purges, or a
+/// large relaxed import). Verifies that miss the cache wait while it runs.
+/// `out_compacted` may be NULL; else it receives whether the file was
+/// rewritten. On a store opened read-only nothing is rewritten: the call
+/// returns KEYRACK_OK with false (the core's answer, not an error).
+///
+/// ```c
+/// bool compacted = false;
+/// if (keyrack_compact(store, &compacted) != KEYRACK_OK)
+///     fprintf(stderr, "compact: %s\n", keyrack_last_error_message());
+/// ```
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn keyrack_compact(
+    store: *const keyrack_store,
+    out_compacted: *mut bool,
+) -> keyrack_result {
+    guard("keyrack_compact", || {
+        // SAFETY: NULL or a live handle.
+        let s = unsafe { arg(store, "store") }?;
+        let o = out_opt(out_compacted);
+        let compacted = s.store.compact()?;
+        if let Some(o) = o {
+            // SAFETY: non-NULL output pointer.
+            unsafe { o.write(compacted) };
+        }
         Ok(())
     })
 }
