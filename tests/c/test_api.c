@@ -841,8 +841,15 @@ static void test_store_errors(void) {
         pid = fork();
         if (pid == 0) {
             keyrack_verification *cv = NULL;
+            char *cj = NULL;
+            size_t cn = 0;
             keyrack_result rc = keyrack_verify(ro, key, strlen(key), &cv);
-            char byte = (rc == KEYRACK_WRONG_PROCESS && cv == NULL) ? 'y' : 'n';
+            keyrack_result xrc = keyrack_export(ro, &cj, NULL, NULL);
+            keyrack_result irc = keyrack_import_json_lines(ro, "", 0, &cn);
+            char byte = (rc == KEYRACK_WRONG_PROCESS && cv == NULL && xrc == KEYRACK_WRONG_PROCESS &&
+                         cj == NULL && irc == KEYRACK_WRONG_PROCESS)
+                            ? 'y'
+                            : 'n';
             if (write(fds[1], &byte, 1) != 1) byte = 'n';
             kill(getpid(), SIGKILL);
             _exit(1);
@@ -879,6 +886,336 @@ static void test_store_errors(void) {
     CHECK_RC(keyrack_store_open("/nonexistent-keyrack-dir/x/keys.redb", NULL, &bad), KEYRACK_IO);
     CHECK(bad == KR_SENTINEL);
     keyrack_key_free(key);
+}
+
+/* Whether two records agree on every field a getter shows. */
+static int same_opt_str(const char *a, const char *b) {
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int records_equal(const keyrack_record *a, const keyrack_record *b) {
+    size_t i;
+    uint32_t o;
+    int64_t ta = 1, tb = 2, ea = 3, eb = 4;
+    uint64_t ua = 5, ub = 6;
+    if (!a || !b) return 0;
+    if (!same_opt_str(keyrack_record_id(a), keyrack_record_id(b)) ||
+        !same_opt_str(keyrack_record_prefix(a), keyrack_record_prefix(b)) ||
+        !same_opt_str(keyrack_record_hint(a), keyrack_record_hint(b)) ||
+        !same_opt_str(keyrack_record_name(a), keyrack_record_name(b)) ||
+        !same_opt_str(keyrack_record_description(a), keyrack_record_description(b)) ||
+        !same_opt_str(keyrack_record_owner(a), keyrack_record_owner(b)))
+        return 0;
+    if (keyrack_record_scopes_len(a) != keyrack_record_scopes_len(b)) return 0;
+    for (i = 0; i < keyrack_record_scopes_len(a); i++)
+        if (!same_opt_str(keyrack_record_scope(a, i), keyrack_record_scope(b, i))) return 0;
+    if (keyrack_record_meta_len(a) != keyrack_record_meta_len(b)) return 0;
+    for (i = 0; i < keyrack_record_meta_len(a); i++)
+        if (!same_opt_str(keyrack_record_meta_key(a, i), keyrack_record_meta_key(b, i)) ||
+            !same_opt_str(keyrack_record_meta_value(a, i), keyrack_record_meta_value(b, i)))
+            return 0;
+    if (keyrack_record_created_at(a) != keyrack_record_created_at(b)) return 0;
+#define SAME_OPT(getter, x, y)                                                 \
+    if (getter(a, &x) != getter(b, &y) || (getter(a, &x) && (x) != (y))) return 0
+    SAME_OPT(keyrack_record_expires_at, ta, tb);
+    SAME_OPT(keyrack_record_revoked_at, ta, tb);
+    SAME_OPT(keyrack_record_last_used_at, ta, tb);
+    SAME_OPT(keyrack_record_remaining, ua, ub);
+#undef SAME_OPT
+    if (keyrack_record_refill(a, &ua, &ta) != keyrack_record_refill(b, &ub, &tb) ||
+        (keyrack_record_refill(a, &ua, &ta) && (ua != ub || ta != tb)))
+        return 0;
+    if (keyrack_record_rate_limit(a, &ua, &ea) != keyrack_record_rate_limit(b, &ub, &eb) ||
+        (keyrack_record_rate_limit(a, &ua, &ea) && (ua != ub || ea != eb)))
+        return 0;
+    if (keyrack_record_enabled(a) != keyrack_record_enabled(b) ||
+        keyrack_record_shared_credits(a) != keyrack_record_shared_credits(b) ||
+        keyrack_record_uses(a) != keyrack_record_uses(b))
+        return 0;
+    for (o = KEYRACK_OUTCOME_VALID; o <= KEYRACK_OUTCOME_MISSING; o++)
+        if (keyrack_record_denied(a, o) != keyrack_record_denied(b, o)) return 0;
+    return 1;
+}
+
+/* How many records `store` lists (up to 100). */
+static size_t count_records(keyrack_store *store) {
+    keyrack_page *page = NULL;
+    size_t n = 0;
+    CHECK_OK(keyrack_list(store, NULL, &page));
+    n = keyrack_page_len(page);
+    keyrack_page_free(page);
+    return n;
+}
+
+static size_t count_lines(const char *text) {
+    size_t n = 0;
+    for (; *text; text++) n += *text == '\n';
+    return n;
+}
+
+static void test_export_import_round_trip(void) {
+    fixture a, b;
+    keyrack_issue_options *o = NULL;
+    keyrack_issued *is = NULL;
+    keyrack_record *ra = NULL, *rb = NULL;
+    char ids[3][32], *keys[3] = {NULL, NULL, NULL}, *new_key = NULL;
+    char *jsonl = KR_SENTINEL, *again = NULL;
+    size_t len = 0, count = 0, again_len = 0, imported = 0, i;
+    fx_open(&a, NULL, NULL);
+    fx_open(&b, NULL, NULL);
+
+    /* An empty store exports nothing. */
+    CHECK_OK(keyrack_export(a.store, &jsonl, &len, &count));
+    CHECK(jsonl != KR_SENTINEL && jsonl != NULL && len == 0 && count == 0);
+    if (jsonl != KR_SENTINEL) keyrack_key_free(jsonl);
+
+    /* One key with every setting, used and refused; one disabled; one revoked. */
+    CHECK_OK(keyrack_issue_options_new("full", &o));
+    CHECK_OK(keyrack_issue_options_set_description(o, "every field \xe2\x80\x94 set"));
+    CHECK_OK(keyrack_issue_options_set_owner(o, "org_42"));
+    CHECK_OK(keyrack_issue_options_add_scope(o, "read"));
+    CHECK_OK(keyrack_issue_options_add_scope(o, "write"));
+    CHECK_OK(keyrack_issue_options_add_meta(o, "team", "infra"));
+    CHECK_OK(keyrack_issue_options_set_expires_in_ms(o, 3600000));
+    CHECK_OK(keyrack_issue_options_set_remaining(o, 10));
+    CHECK_OK(keyrack_issue_options_set_refill(o, 10, 86400000));
+    CHECK_OK(keyrack_issue_options_set_rate_limit(o, 100, 60000));
+    CHECK_OK(keyrack_issue(a.store, o, &is));
+    keyrack_issue_options_free(o);
+    snprintf(ids[0], sizeof ids[0], "%s", keyrack_issued_id(is));
+    CHECK_OK(keyrack_issued_take_key(is, &keys[0], NULL));
+    keyrack_issued_free(is);
+    CHECK_OK(keyrack_clock_advance(a.clock, 7));
+    CHECK(verify_outcome(a.store, keys[0], NULL) == KEYRACK_OUTCOME_VALID);
+    keys[1] = issue_simple(a.store, "disabled", ids[1]);
+    CHECK_OK(keyrack_disable(a.store, ids[1], NULL));
+    CHECK(verify_outcome(a.store, keys[1], NULL) == KEYRACK_OUTCOME_DISABLED);
+    keys[2] = issue_simple(a.store, "revoked", ids[2]);
+    CHECK_OK(keyrack_revoke(a.store, ids[2], NULL));
+
+    jsonl = NULL;
+    CHECK_OK(keyrack_export(a.store, &jsonl, &len, &count));
+    CHECK(jsonl != NULL && count == 3 && len == strlen(jsonl));
+    if (!jsonl) goto done;
+    CHECK(count_lines(jsonl) == 3 && jsonl[len - 1] == '\n');
+    for (i = 0; i < 3; i++) {
+        CHECK(strstr(jsonl, ids[i]) != NULL);
+        CHECK(strstr(jsonl, keys[i]) == NULL);     /* never a secret */
+        CHECK(strstr(jsonl, keys[i] + 7) == NULL); /* nor the body past the hint */
+    }
+    /* Optional outputs may be NULL, and a second export says the same. */
+    CHECK_OK(keyrack_export(a.store, &again, NULL, NULL));
+    CHECK(again != NULL && strcmp(again, jsonl) == 0);
+    keyrack_key_free(again);
+    again = NULL;
+    CHECK_OK(keyrack_export(a.store, &again, &again_len, NULL));
+    CHECK(again_len == len);
+    keyrack_key_free(again);
+
+    /* Into a second store: the same records, no secrets. */
+    CHECK_OK(keyrack_import_json_lines(b.store, jsonl, len, &imported));
+    CHECK(imported == 3);
+    CHECK(count_records(b.store) == 3);
+    for (i = 0; i < 3; i++) {
+        ra = rb = NULL;
+        CHECK_OK(keyrack_get(a.store, ids[i], &ra));
+        CHECK_OK(keyrack_get(b.store, ids[i], &rb));
+        CHECK(records_equal(ra, rb));
+        keyrack_record_free(ra);
+        keyrack_record_free(rb);
+        CHECK(verify_outcome(b.store, keys[i], NULL) == KEYRACK_OUTCOME_NOT_FOUND);
+    }
+    CHECK_OK(keyrack_get(b.store, ids[0], &rb));
+    CHECK(keyrack_record_uses(rb) == 1 && keyrack_record_scopes_len(rb) == 2);
+    /* records_equal tells records apart. */
+    ra = NULL;
+    CHECK_OK(keyrack_get(b.store, ids[2], &ra));
+    CHECK(!records_equal(ra, rb));
+    keyrack_record_free(ra);
+    keyrack_record_free(rb);
+    CHECK_OK(keyrack_get(b.store, ids[1], &rb));
+    CHECK(!keyrack_record_enabled(rb) && keyrack_record_denied(rb, KEYRACK_OUTCOME_DISABLED) == 1);
+    keyrack_record_free(rb);
+
+    /* A rotation gives the imported key a secret that verifies. */
+    CHECK_OK(keyrack_rotate(b.store, ids[0], 0, &is));
+    CHECK_OK(keyrack_issued_take_key(is, &new_key, NULL));
+    keyrack_issued_free(is);
+    CHECK(verify_outcome(b.store, new_key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK(verify_outcome(b.store, keys[0], NULL) == KEYRACK_OUTCOME_NOT_FOUND);
+    CHECK(verify_outcome(a.store, new_key, NULL) == KEYRACK_OUTCOME_NOT_FOUND);
+
+    /* Importing ids the store already has fails, and imports nothing. */
+    imported = 99;
+    CHECK_RC(keyrack_import_json_lines(b.store, jsonl, len, &imported), KEYRACK_INVALID_ARGUMENT);
+    CHECK(imported == 99);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_import_json_lines") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "line 1") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "already exists") != NULL);
+    CHECK(count_records(b.store) == 3);
+    keyrack_key_free(jsonl);
+
+done:
+    keyrack_key_free(new_key);
+    for (i = 0; i < 3; i++) keyrack_key_free(keys[i]);
+    fx_close(&a);
+    fx_close(&b);
+}
+
+static void test_import_refusals(void) {
+    fixture a, b;
+    char id[32], id2[32], *k1, *k2, *jsonl = NULL, *nl;
+    char text[4096];
+    const char bad_utf8[] = "{\"name\": \"caf\xc3\"}\n";
+    size_t len = 0, first_len, imported = 99;
+    int n;
+    fx_open(&a, NULL, NULL);
+    fx_open(&b, NULL, NULL);
+    k1 = issue_simple(a.store, "one", id);
+    k2 = issue_simple(a.store, "two", id2);
+    CHECK_OK(keyrack_export(a.store, &jsonl, &len, NULL));
+    if (!jsonl || !(nl = strchr(jsonl, '\n'))) {
+        CHECK(!"export gave no lines");
+        goto done;
+    }
+    first_len = (size_t)(nl - jsonl) + 1;
+
+    /* A bad third line (after a blank one): nothing imported, line named. */
+    n = snprintf(text, sizeof text, "%.*s\n{\"id\": \"key_x\", oops}\n", (int)first_len, jsonl);
+    CHECK(n > 0 && (size_t)n < sizeof text);
+    CHECK_RC(keyrack_import_json_lines(b.store, text, strlen(text), &imported),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK(imported == 99);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_import_json_lines") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "line 3") != NULL);
+    CHECK(count_records(b.store) == 0);
+
+    /* A record with a field records do not have (a pasted secret). */
+    n = snprintf(text, sizeof text, "{\"key\": \"%s\", %s", k1, jsonl + 1);
+    CHECK(n > 0 && (size_t)n < sizeof text);
+    CHECK_RC(keyrack_import_json_lines(b.store, text, strlen(text), &imported),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "line 1") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), k1) == NULL); /* redacted */
+    CHECK(count_records(b.store) == 0);
+
+    /* The same id twice in one import. */
+    n = snprintf(text, sizeof text, "%.*s%.*s", (int)first_len, jsonl, (int)first_len, jsonl);
+    CHECK(n > 0 && (size_t)n < sizeof text);
+    CHECK_RC(keyrack_import_json_lines(b.store, text, strlen(text), &imported),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "line 2") != NULL);
+    CHECK(count_records(b.store) == 0);
+
+    /* Text that is not UTF-8. */
+    CHECK_RC(keyrack_import_json_lines(b.store, bad_utf8, sizeof bad_utf8 - 1, &imported),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_import_json_lines") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "UTF-8") != NULL);
+    CHECK(imported == 99);
+
+    /* The length counts, not a NUL: only the first of the two lines. */
+    CHECK_OK(keyrack_import_json_lines(b.store, jsonl, first_len, &imported));
+    CHECK(imported == 1);
+    CHECK(count_records(b.store) == 1);
+    /* Nothing (but not NULL) imports nothing; so do blank lines. */
+    CHECK_OK(keyrack_import_json_lines(b.store, "", 0, &imported));
+    CHECK(imported == 0);
+    CHECK_OK(keyrack_import_json_lines(b.store, "\n  \n", 4, NULL));
+    CHECK(count_records(b.store) == 1);
+
+    /* A prefix the store does not accept. */
+    fx_close(&b);
+    fx_open(&b, "sk", NULL);
+    imported = 99;
+    CHECK_RC(keyrack_import_json_lines(b.store, jsonl, len, &imported), KEYRACK_INVALID_ARGUMENT);
+    CHECK(imported == 99);
+    CHECK(strstr(keyrack_last_error_message(), "line 1") != NULL);
+    CHECK(count_records(b.store) == 0);
+
+done:
+    keyrack_key_free(jsonl);
+    keyrack_key_free(k1);
+    keyrack_key_free(k2);
+    fx_close(&a);
+    fx_close(&b);
+}
+
+static void test_compact(void) {
+    fixture f;
+    keyrack_options *o = NULL;
+    keyrack_store *ro = NULL;
+    keyrack_issue_options *opts[64];
+    keyrack_issued_list *list = NULL;
+    keyrack_record *r = NULL;
+    char id[32], *key, *jsonl = KR_SENTINEL;
+    size_t i, count = 0, imported = 99;
+    uint64_t purged = 0;
+    bool compacted = false;
+    fx_open(&f, NULL, NULL);
+    key = issue_simple(f.store, "survivor", id);
+    /* Fill the file, then empty it again, so there is space to give back. */
+    for (i = 0; i < 64; i++) {
+        opts[i] = NULL;
+        CHECK_OK(keyrack_issue_options_new("filler", &opts[i]));
+        CHECK_OK(keyrack_issue_options_add_meta(opts[i], "padding",
+            "0123456789012345678901234567890123456789012345678901234567890123456789"));
+    }
+    CHECK_OK(keyrack_issue_many(f.store, (const keyrack_issue_options *const *)opts, 64, &list));
+    for (i = 0; i < keyrack_issued_list_len(list); i++)
+        CHECK_OK(keyrack_revoke(f.store, keyrack_issued_id(keyrack_issued_list_get(list, i)), NULL));
+    keyrack_issued_list_free(list);
+    for (i = 0; i < 64; i++) keyrack_issue_options_free(opts[i]);
+    CHECK_OK(keyrack_purge(f.store, 0, &purged));
+    CHECK(purged == 64);
+
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK_OK(keyrack_compact(f.store, &compacted));
+    CHECK(compacted);
+    /* The store still serves and takes writes afterwards. */
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK_OK(keyrack_get(f.store, id, &r));
+    CHECK(keyrack_record_uses(r) == 2);
+    keyrack_record_free(r);
+    CHECK_OK(keyrack_compact(f.store, NULL));
+    CHECK_OK(keyrack_disable(f.store, id, NULL));
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_DISABLED);
+    CHECK_OK(keyrack_enable(f.store, id, NULL));
+
+    /* Closed: every new verb says so and writes nothing. */
+    CHECK_OK(keyrack_store_close(f.store));
+    compacted = true;
+    CHECK_RC(keyrack_compact(f.store, &compacted), KEYRACK_CLOSED);
+    CHECK(compacted);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_compact") != NULL);
+    CHECK_RC(keyrack_export(f.store, &jsonl, &count, &count), KEYRACK_CLOSED);
+    CHECK(jsonl == KR_SENTINEL && count == 0);
+    CHECK_RC(keyrack_import_json_lines(f.store, "", 0, &imported), KEYRACK_CLOSED);
+    CHECK(imported == 99);
+
+    /* Read-only: the core rewrites nothing and says so (false, not an
+     * error); export works; import is a write and refused. */
+    CHECK_OK(keyrack_options_new(&o));
+    CHECK_OK(keyrack_options_set_read_only(o, true));
+    CHECK_OK(keyrack_store_open(f.tmp.path, o, &ro));
+    keyrack_options_free(o);
+    CHECK(verify_outcome(ro, key, NULL) == KEYRACK_OUTCOME_VALID);
+    compacted = true;
+    CHECK_OK(keyrack_compact(ro, &compacted));
+    CHECK(!compacted);
+    CHECK(verify_outcome(ro, key, NULL) == KEYRACK_OUTCOME_VALID);
+    jsonl = NULL;
+    CHECK_OK(keyrack_export(ro, &jsonl, NULL, &count));
+    CHECK(jsonl != NULL && count == 1 && count_lines(jsonl) == 1);
+    CHECK_RC(keyrack_import_json_lines(ro, "", 0, &imported), KEYRACK_READ_ONLY);
+    CHECK(imported == 99);
+    keyrack_key_free(jsonl);
+    keyrack_store_free(ro);
+
+    keyrack_key_free(key);
+    keyrack_store_free(f.store);
+    keyrack_clock_free(f.clock);
+    kr_tmp_clean(&f.tmp);
 }
 
 static void test_clock(void) {
@@ -922,6 +1259,8 @@ static void test_null_arguments(void) {
     uint64_t u;
     int64_t ms;
     const char *kk = "kr_x";
+    char *xp;
+    size_t xn;
     const int INV = KEYRACK_INVALID_ARGUMENT;
 
     fx_open(&f, NULL, NULL);
@@ -962,6 +1301,22 @@ static void test_null_arguments(void) {
     CHECK_RC(keyrack_store_open(f.tmp.path, o, NULL), INV);
     CHECK_RC(keyrack_store_close(NULL), INV);
     CHECK_RC(keyrack_store_sync(NULL), INV);
+    CHECK_RC(keyrack_compact(NULL, &b), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_compact: `store` is NULL") != NULL);
+    /* export and import */
+    xp = KR_SENTINEL;
+    len = 7;
+    xn = 7;
+    CHECK_RC(keyrack_export(NULL, &xp, &len, &xn), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_export: `store` is NULL") != NULL);
+    CHECK_RC(keyrack_export(f.store, NULL, &len, &xn), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_export: `out_jsonl` is NULL") != NULL);
+    CHECK(xp == KR_SENTINEL && len == 7 && xn == 7);
+    CHECK_RC(keyrack_import_json_lines(NULL, "", 0, &xn), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_import_json_lines: `store` is NULL") != NULL);
+    CHECK_RC(keyrack_import_json_lines(f.store, NULL, 0, &xn), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_import_json_lines: `text` is NULL") != NULL);
+    CHECK(xn == 7);
     /* clock */
     CHECK_RC(keyrack_clock_advance(NULL, 1), INV);
     CHECK_RC(keyrack_clock_set(NULL, 1), INV);
@@ -1179,6 +1534,9 @@ int main(int argc, char **argv) {
     RUN(test_extract_key);
     RUN(test_format_functions);
     RUN(test_store_errors);
+    RUN(test_export_import_round_trip);
+    RUN(test_import_refusals);
+    RUN(test_compact);
     RUN(test_clock);
     RUN(test_null_arguments);
     return kr_finish(argv[0]);
