@@ -51,8 +51,12 @@ if cc "${CFLAGS[@]}" -pedantic -fsyntax-only "$work/hdr.c" &&
    g++ -std=c++11 -Wall -Wextra -Werror -pedantic -I"$ROOT/include" -fsyntax-only "$work/hdr.cpp"; then pass; else
     fail "include/keyrack.h does not compile as C99 and C++11"; fi
 
-# 4. The README's example, extracted from its first ```c block.
-awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' bindings/c/README.md > "$work/readme_example.c"
+# 4. The README's examples: its ```c blocks, in order, each a whole program.
+readme_block() { # n: the n-th ```c block
+    awk -v n="$1" '/^```c$/ { if (++seen == n) on = 1; next } on && /^```$/ { exit } on' bindings/c/README.md
+}
+readme_block 1 > "$work/readme_example.c"
+readme_block 2 > "$work/readme_transfer.c"
 
 # 5. Build every program both ways and run it.
 declare -A SOURCES=(
@@ -60,17 +64,25 @@ declare -A SOURCES=(
     [test_threads]="tests/c/test_threads.c"
     [test_vectors]="tests/c/test_vectors.c tests/c/vectors_data.c"
     [readme_example]="$work/readme_example.c"
+    [readme_transfer]="$work/readme_transfer.c"
 )
 run() { # name, mode, command...
     local name=$1 mode=$2; shift 2
     local out="$work/$name.$mode.out"
     local dir; dir=$(mktemp -d)
-    if [[ $name == readme_example ]]; then set -- "$@" "$dir/keys.redb"; fi
+    if [[ $name == readme_* ]]; then set -- "$@" "$dir/keys.redb" "$dir/copy.redb"; fi
     if "$@" >"$out" 2>&1; then status=0; else status=$?; fi
     rm -rf "$dir"
-    if [[ $name == readme_example ]]; then
-        if [[ $status == 0 ]] && grep -q '^valid -> 200' "$out" && grep -q '^revoked -> 403' "$out"; then pass; else
-            cat "$out" >&2; fail "$name ($mode) exited $status"; fi
+    if [[ $name == readme_* ]]; then
+        local want=()
+        case $name in
+            readme_example) want=('^valid -> 200' '^revoked -> 403') ;;
+            readme_transfer) want=('^exported 1 record' '^imported 1 record' '^refused: .*line 1: '
+                                   '^rotated key: valid$' '^compacted: ') ;;
+        esac
+        local ok=$((status == 0)) w
+        for w in "${want[@]}"; do grep -q "$w" "$out" || ok=0; done
+        if [[ $ok == 1 ]]; then pass; else cat "$out" >&2; fail "$name ($mode) exited $status"; fi
         return
     fi
     local line; line=$(grep '^RESULT ' "$out" | tail -1 || true)
@@ -83,7 +95,7 @@ run() { # name, mode, command...
     if [[ $f != 0 ]]; then cat "$out" >&2; fi
     echo "  $name ($mode): $p passed, $f failed"
 }
-for name in test_api test_threads test_vectors readme_example; do
+for name in test_api test_threads test_vectors readme_example readme_transfer; do
     read -r -a src <<<"${SOURCES[$name]}"
     if cc "${CFLAGS[@]}" -pthread -o "$work/$name.so.bin" "${src[@]}" -L"$LIB" -lkeyrack -Wl,-rpath,"$LIB"; then
         run "$name" valgrind "${VALGRIND[@]}" "$work/$name.so.bin"
