@@ -67,6 +67,7 @@ mod clock;
 mod error;
 mod fork;
 pub mod format;
+mod ids;
 mod live;
 mod options;
 mod outcome;

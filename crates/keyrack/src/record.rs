@@ -507,6 +507,7 @@ impl StoredPool {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct StoredAudit {
     pub kind: AuditKind,
+    #[serde(with = "crate::ids::serde_packed")]
     pub id: String,
     pub detail: String,
 }
@@ -576,5 +577,40 @@ mod serde_millis_opt {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
         Ok(Option::<i64>::deserialize(d)?.map(from_millis))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_values_pack_the_id_and_read_the_older_layout() {
+        let ev = StoredAudit {
+            kind: AuditKind::Revoked,
+            id: "key_0zINCdML6AK8CtA3ETdgCQ".into(),
+            detail: "why".into(),
+        };
+        /// How events were written before ids were packed.
+        #[derive(Serialize)]
+        struct Old<'a> {
+            kind: AuditKind,
+            id: &'a str,
+            detail: &'a str,
+        }
+        let old = encode_versioned(&Old {
+            kind: ev.kind,
+            id: &ev.id,
+            detail: &ev.detail,
+        });
+        let new = ev.encode();
+        assert_eq!(old.len() - new.len(), 10, "16 bytes instead of 26");
+        for bytes in [old, new] {
+            let e = StoredAudit::decode(5, 6, &bytes).unwrap();
+            assert_eq!(
+                (e.kind, e.id.as_str(), e.detail.as_str()),
+                (ev.kind, &ev.id[..], "why")
+            );
+        }
     }
 }

@@ -286,22 +286,31 @@ fn table_error(e: TableError) -> Error {
     map(e)
 }
 
+/// A secret row's value: `[valid_until: i64 LE, only when set][id]`, the id
+/// packed (16 bytes) or as characters (26). Rows written before ids were
+/// packed always hold the time (`i64::MAX` for none) and the characters.
 fn encode_secret(row: &SecretRow) -> Vec<u8> {
-    let mut v = row.valid_until.unwrap_or(i64::MAX).to_le_bytes().to_vec();
-    v.extend_from_slice(row.id.as_bytes());
+    let mut v = Vec::with_capacity(8 + 26);
+    if let Some(until) = row.valid_until {
+        v.extend_from_slice(&until.to_le_bytes());
+    }
+    v.extend_from_slice(&crate::ids::encode(&row.id));
     v
 }
 
 fn decode_secret(bytes: &[u8]) -> Result<SecretRow> {
-    if bytes.len() < 8 {
-        return Err(Error::Corrupted("short secret row".into()));
-    }
-    let until = i64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-    let id = std::str::from_utf8(&bytes[8..])
-        .map_err(|_| Error::Corrupted("secret row id is not UTF-8".into()))?;
+    let (until, id) = match bytes.len() {
+        16 | 26 => (None, bytes),
+        24 | 34 => {
+            let (t, id) = bytes.split_at(8);
+            let t = i64::from_le_bytes(t.try_into().expect("8 bytes"));
+            ((t != i64::MAX).then_some(t), id)
+        }
+        _ => return Err(Error::Corrupted("a secret row has a damaged length".into())),
+    };
     Ok(SecretRow {
-        id: id.to_owned(),
-        valid_until: (until != i64::MAX).then_some(until),
+        id: crate::ids::decode(id)?,
+        valid_until: until,
     })
 }
 
@@ -527,6 +536,33 @@ impl Backend for RedbBackend {
         match self.db {
             Db::Rw(d) => d.close().map_err(map),
             Db::Ro(d) => d.close().map_err(map),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "key_0zINCdML6AK8CtA3ETdgCQ";
+
+    #[test]
+    fn secret_rows_pack_the_id_and_read_the_older_layout() {
+        let row = |valid_until| SecretRow {
+            id: ID.into(),
+            valid_until,
+        };
+        assert_eq!(encode_secret(&row(None)).len(), 16);
+        assert_eq!(encode_secret(&row(Some(7))).len(), 24);
+        for r in [row(None), row(Some(7)), row(Some(-5))] {
+            assert_eq!(decode_secret(&encode_secret(&r)).unwrap(), r);
+        }
+        // Before packing: always the time (i64::MAX for none), then characters.
+        let old = |t: i64| [&t.to_le_bytes()[..], ID.as_bytes()].concat();
+        assert_eq!(decode_secret(&old(i64::MAX)).unwrap(), row(None));
+        assert_eq!(decode_secret(&old(42)).unwrap(), row(Some(42)));
+        for bad in [&[0u8; 20][..], &[], &old(1)[..33]] {
+            assert!(matches!(decode_secret(bad), Err(Error::Corrupted(_))));
         }
     }
 }
