@@ -181,6 +181,8 @@ pub(crate) struct PoolState {
 
 /// Per-key counters kept in memory between flushes.
 pub(crate) struct Usage {
+    /// The key's id, for the flush that writes these counters.
+    pub id: Box<str>,
     pub uses: AtomicU64,
     pub last_used: AtomicI64,
     pub denied: [AtomicU64; 6],
@@ -192,8 +194,9 @@ pub(crate) struct Usage {
 pub(crate) const NEVER: i64 = i64::MIN;
 
 impl Usage {
-    pub(crate) fn new(credits: Option<Credits>) -> Self {
+    pub(crate) fn new(id: &str, credits: Option<Credits>) -> Self {
         Usage {
+            id: id.into(),
             uses: AtomicU64::new(0),
             last_used: AtomicI64::new(NEVER),
             denied: Default::default(),
@@ -203,15 +206,27 @@ impl Usage {
         }
     }
 
-    pub(crate) fn record_use(&self, now: i64) {
+    pub(crate) fn record_use(self: &Arc<Self>, now: i64, live: &Live) {
         self.uses.fetch_add(1, Ordering::Relaxed);
         self.last_used.fetch_max(now, Ordering::Relaxed);
-        self.dirty.store(true, Ordering::Release);
+        self.mark_dirty(live);
     }
 
-    pub(crate) fn record_denied(&self, slot: usize) {
+    pub(crate) fn record_denied(self: &Arc<Self>, slot: usize, live: &Live) {
         self.denied[slot].fetch_add(1, Ordering::Relaxed);
-        self.dirty.store(true, Ordering::Release);
+        self.mark_dirty(live);
+    }
+
+    /// Marks the counters unwritten, queueing them for the next flush when
+    /// they were clean: a flush visits what changed, never every key. The
+    /// plain load keeps the common case (already dirty) free of a write.
+    fn mark_dirty(self: &Arc<Self>, live: &Live) {
+        if !self.dirty.load(Ordering::Relaxed) && !self.dirty.swap(true, Ordering::AcqRel) {
+            live.dirty
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(self.clone());
+        }
     }
 
     pub(crate) fn credits(&self) -> std::sync::MutexGuard<'_, Option<Credits>> {
@@ -227,9 +242,11 @@ impl Usage {
         )
     }
 
-    /// Takes the pending counters (to write them).
+    /// Takes the pending counters (to write them). Clean first, then take:
+    /// a count that lands after the take finds the entry clean and queues
+    /// it again.
     pub(crate) fn take(&self) -> (u64, i64, [u64; 6]) {
-        self.dirty.store(false, Ordering::Release);
+        self.dirty.store(false, Ordering::SeqCst);
         (
             self.uses.swap(0, Ordering::AcqRel),
             self.last_used.swap(NEVER, Ordering::AcqRel),
@@ -237,14 +254,14 @@ impl Usage {
         )
     }
 
-    /// Puts back counters whose write failed.
-    pub(crate) fn restore(&self, taken: (u64, i64, [u64; 6])) {
+    /// Puts back counters whose write failed, queued for the next flush.
+    pub(crate) fn restore(self: &Arc<Self>, taken: (u64, i64, [u64; 6]), live: &Live) {
         self.uses.fetch_add(taken.0, Ordering::AcqRel);
         self.last_used.fetch_max(taken.1, Ordering::AcqRel);
         for (i, d) in taken.2.iter().enumerate() {
             self.denied[i].fetch_add(*d, Ordering::AcqRel);
         }
-        self.dirty.store(true, Ordering::Release);
+        self.mark_dirty(live);
     }
 
     /// Counts one hit in a fixed window; `Err(retry_after_ms)` when spent.
@@ -278,6 +295,10 @@ impl Usage {
 pub(crate) struct Live {
     pub usage: Mutex<HashMap<String, Arc<Usage>>>,
     pub pools: Mutex<HashMap<String, Arc<Mutex<PoolState>>>>,
+    /// Counters changed since the last flush (each entry once).
+    pub dirty: Mutex<Vec<Arc<Usage>>>,
+    /// When a flush last forgot idle counters (ms).
+    pub swept_at: AtomicI64,
 }
 
 impl Live {
@@ -288,7 +309,7 @@ impl Live {
     ) -> Arc<Usage> {
         let mut map = self.usage.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(id.to_owned())
-            .or_insert_with(|| Arc::new(Usage::new(credits())))
+            .or_insert_with(|| Arc::new(Usage::new(id, credits())))
             .clone()
     }
 
@@ -347,5 +368,43 @@ impl Known {
                 set.remove(&f);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queued(live: &Live) -> usize {
+        live.dirty.lock().unwrap().len()
+    }
+
+    #[test]
+    fn counters_queue_once_per_flush_and_again_after_a_take() {
+        let live = Live::default();
+        let a = live.usage_for("key_a", || None);
+        let b = live.usage_for("key_b", || None);
+        assert_eq!(queued(&live), 0, "loading queues nothing");
+        a.record_use(10, &live);
+        a.record_use(11, &live);
+        a.record_denied(0, &live);
+        assert_eq!(queued(&live), 1, "one entry, however many counts");
+        b.record_denied(2, &live);
+        assert_eq!(queued(&live), 2);
+        // A flush takes the queue, then each entry's counters.
+        let taken = std::mem::take(&mut *live.dirty.lock().unwrap());
+        assert_eq!(a.take(), (2, 11, [1, 0, 0, 0, 0, 0]));
+        // A count after the take queues the entry again.
+        a.record_use(12, &live);
+        assert_eq!(queued(&live), 1);
+        // A failed write puts the taken counts back without queueing twice.
+        a.restore((2, 11, [1, 0, 0, 0, 0, 0]), &live);
+        assert_eq!(queued(&live), 1);
+        assert_eq!(a.take(), (3, 12, [1, 0, 0, 0, 0, 0]));
+        assert_eq!(b.take(), (0, NEVER, [0, 0, 1, 0, 0, 0]));
+        let after_restore = b.clone();
+        after_restore.restore((0, NEVER, [0, 0, 1, 0, 0, 0]), &live);
+        assert_eq!(queued(&live), 2, "a restore queues a clean entry");
+        drop(taken);
     }
 }

@@ -43,6 +43,8 @@ const MAX_META_KEY: usize = 128;
 const MAX_META_VALUE: usize = 4096;
 const MAX_META: usize = 64;
 const MAX_BATCH: usize = 1_000_000;
+/// How often a flush also forgets idle counters.
+const SWEEP_EVERY_MS: i64 = 60_000;
 
 /// A newly issued (or rotated) key: the secret is here once, never again.
 #[derive(Debug)]
@@ -672,12 +674,12 @@ impl Store {
         };
         match outcome {
             Ok(remaining) => {
-                e.usage.record_use(now);
+                e.usage.record_use(now, &self.inner.live);
                 v.remaining = remaining;
             }
             Err((outcome, retry)) => {
                 if let Some(slot) = outcome.denied_slot() {
-                    e.usage.record_denied(slot);
+                    e.usage.record_denied(slot, &self.inner.live);
                 }
                 v.outcome = outcome;
                 v.retry_after = retry.map(|ms| Duration::from_millis(ms as u64));
@@ -739,11 +741,10 @@ impl Store {
     /// table grow at its end (denser pages, a smaller file) and list keys in
     /// issue order. An id reveals when its key was issued, as `created_at` does.
     fn new_id(rng: &mut ChaCha20Rng, now_ms: i64) -> String {
-        let mut b = [0u8; 32];
-        b[16..22].copy_from_slice(&(now_ms.max(0) as u64).to_be_bytes()[2..]);
-        rng.fill_bytes(&mut b[22..]);
-        let body = format::encode_body(&b);
-        format!("key_{}", &body[BODY_LEN_MINUS_ID..])
+        let mut b = [0u8; crate::ids::PACKED];
+        b[..6].copy_from_slice(&(now_ms.max(0) as u64).to_be_bytes()[2..]);
+        rng.fill_bytes(&mut b[6..]);
+        crate::ids::unpack(&b)
     }
 
     fn validate_issue(&self, o: &IssueOptions, now: i64) -> Result<(String, Option<Due>)> {
@@ -1541,8 +1542,12 @@ impl Store {
     /// Writes pending counters, then rewrites the file to give free space
     /// back (after many revocations and purges, or a large relaxed import).
     /// Blocks verifies that miss the cache while it runs. Returns whether the
-    /// file was compacted.
+    /// file was compacted. Fails with `ReadOnly` on a read-only store.
     pub fn compact(&self) -> Result<bool> {
+        self.inner.usable()?;
+        if self.inner.read_only {
+            return Err(Error::ReadOnly);
+        }
         self.sync()?;
         let _writes = self.inner.writes.lock().unwrap_or_else(|p| p.into_inner());
         let mut guard = self
@@ -1565,8 +1570,6 @@ impl Store {
         self.inner.shutdown()
     }
 }
-
-const BODY_LEN_MINUS_ID: usize = format::BODY_LEN - 22;
 
 impl Inner {
     fn usable(&self) -> Result<()> {
@@ -1687,15 +1690,10 @@ impl Inner {
             return Ok(());
         }
         let now = self.clock.now_millis();
-        let dirty: Vec<(String, Arc<Usage>)> = {
-            let map = self.live.usage.lock().unwrap_or_else(|p| p.into_inner());
-            map.iter()
-                .filter(|(_, u)| {
-                    u.dirty.load(Ordering::Acquire) || u.credits().is_some_and(|c| c.dirty)
-                })
-                .map(|(k, u)| (k.clone(), u.clone()))
-                .collect()
-        };
+        // Only what changed since the last flush: verifies queue an entry
+        // when they first dirty it (credits change only with a counted verify).
+        let dirty: Vec<Arc<Usage>> =
+            std::mem::take(&mut *self.live.dirty.lock().unwrap_or_else(|p| p.into_inner()));
         let pools: Vec<(String, Arc<Mutex<PoolState>>)> = {
             let map = self.live.pools.lock().unwrap_or_else(|p| p.into_inner());
             map.iter()
@@ -1708,7 +1706,8 @@ impl Inner {
         }
         let mut taken = Vec::new();
         let result = self.write(durable, |t| {
-            for (id, u) in &dirty {
+            for u in &dirty {
+                let id = &*u.id;
                 let Some(bytes) = t.w.record(id)? else {
                     continue;
                 };
@@ -1744,20 +1743,37 @@ impl Inner {
             Ok(())
         });
         if let Err(e) = result {
+            // Entries not reached before the failure go back in the queue.
+            let reached: std::collections::HashSet<*const Usage> =
+                taken.iter().map(|(u, _)| Arc::as_ptr(u)).collect();
             for (u, pending) in taken {
-                u.restore(pending);
                 if let Some(c) = u.credits().as_mut() {
                     c.dirty = true;
                 }
+                u.restore(pending, &self.live);
+            }
+            for u in dirty
+                .iter()
+                .filter(|u| !reached.contains(&Arc::as_ptr(u)) && u.dirty.load(Ordering::Acquire))
+            {
+                self.live
+                    .dirty
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(u.clone());
             }
             for (_, p) in &pools {
                 p.lock().unwrap_or_else(|p| p.into_inner()).credits.dirty = true;
             }
             return Err(e);
         }
-        // Forget idle entries so memory follows the working set.
-        let mut map = self.live.usage.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, u| Arc::strong_count(u) > 1 || !u.idle(now));
+        // Forget idle entries so memory follows the working set: a walk over
+        // every entry, so once a minute rather than on every flush.
+        if now.saturating_sub(self.live.swept_at.load(Ordering::Relaxed)) >= SWEEP_EVERY_MS {
+            self.live.swept_at.store(now, Ordering::Relaxed);
+            let mut map = self.live.usage.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, u| Arc::strong_count(u) > 1 || !u.idle(now));
+        }
         Ok(())
     }
 

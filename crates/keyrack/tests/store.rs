@@ -198,6 +198,11 @@ fn read_only_open_serves_reads_and_refuses_writes() {
         ro1.issue(IssueOptions::new("b")).unwrap_err().kind(),
         ErrorKind::ReadOnly
     );
+    assert_eq!(ro1.compact().unwrap_err().kind(), ErrorKind::ReadOnly);
+    assert_eq!(
+        ro1.import_json_lines("").unwrap_err().kind(),
+        ErrorKind::ReadOnly
+    );
     // A writer cannot open while readers hold the file.
     assert_eq!(
         Store::open(f.path(), f.options()).unwrap_err().kind(),
