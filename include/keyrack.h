@@ -579,12 +579,18 @@ const keyrack_record *keyrack_issued_record(const keyrack_issued *issued);
 keyrack_result keyrack_issued_take_key(keyrack_issued *issued, char **out_key, size_t *out_key_len);
 
 /**
- * Wipes and frees a string keyrack allocated for the caller: a secret key
- * from keyrack_issued_take_key or keyrack_format_compose, or the text of
- * keyrack_export. Its end is found by its NUL, so it must be unmodified.
- * NULL does nothing.
+ * Wipes and frees a secret key from keyrack_issued_take_key or
+ * keyrack_format_compose. Its end is found by its NUL, so it must be
+ * unmodified. NULL does nothing.
  */
 void keyrack_key_free(char *key);
+
+/**
+ * Frees a string keyrack allocated for the caller that is not a secret,
+ * such as the text of keyrack_export (wiped all the same). Its end is found
+ * by its NUL, so it must be unmodified. NULL does nothing.
+ */
+void keyrack_string_free(char *text);
 
 /**
  * Frees an issued key, wiping its secret if it was not taken. NULL does nothing.
@@ -1215,8 +1221,7 @@ keyrack_result keyrack_store_sync(const keyrack_store *store);
  * back to the file system (worth it after many revocations and purges, or a
  * large relaxed import). Verifies that miss the cache wait while it runs.
  * `out_compacted` may be NULL; else it receives whether the file was
- * rewritten. On a store opened read-only nothing is rewritten: the call
- * returns KEYRACK_OK with false (the core's answer, not an error).
+ * rewritten. On a store opened read-only it fails with KEYRACK_READ_ONLY.
  *
  * ```c
  * bool compacted = false;
@@ -1269,14 +1274,14 @@ void keyrack_clock_free(keyrack_clock *clock);
  * read back by keyrack_import_json_lines. `*out_len` (unless NULL) receives
  * its length in bytes without the NUL, `*out_count` (unless NULL) how many
  * records it holds. An empty store gives "" and 0. The buffer is the
- * caller's: treat it as read-only and release it with keyrack_key_free.
+ * caller's: treat it as read-only and release it with keyrack_string_free.
  *
  * ```c
  * char *jsonl = NULL;
  * size_t len = 0, count = 0;
  * if (keyrack_export(store, &jsonl, &len, &count) == KEYRACK_OK) {
  *     fwrite(jsonl, 1, len, stdout);
- *     keyrack_key_free(jsonl);
+ *     keyrack_string_free(jsonl);
  * }
  * ```
  */

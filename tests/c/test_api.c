@@ -967,7 +967,7 @@ static void test_export_import_round_trip(void) {
     /* An empty store exports nothing. */
     CHECK_OK(keyrack_export(a.store, &jsonl, &len, &count));
     CHECK(jsonl != KR_SENTINEL && jsonl != NULL && len == 0 && count == 0);
-    if (jsonl != KR_SENTINEL) keyrack_key_free(jsonl);
+    if (jsonl != KR_SENTINEL) keyrack_string_free(jsonl);
 
     /* One key with every setting, used and refused; one disabled; one revoked. */
     CHECK_OK(keyrack_issue_options_new("full", &o));
@@ -1053,7 +1053,7 @@ static void test_export_import_round_trip(void) {
     CHECK(strstr(keyrack_last_error_message(), "line 1") != NULL);
     CHECK(strstr(keyrack_last_error_message(), "already exists") != NULL);
     CHECK(count_records(b.store) == 3);
-    keyrack_key_free(jsonl);
+    keyrack_string_free(jsonl);
 
 done:
     keyrack_key_free(new_key);
@@ -1134,7 +1134,7 @@ static void test_import_refusals(void) {
     CHECK(count_records(b.store) == 0);
 
 done:
-    keyrack_key_free(jsonl);
+    keyrack_string_free(jsonl);
     keyrack_key_free(k1);
     keyrack_key_free(k2);
     fx_close(&a);
@@ -1193,23 +1193,23 @@ static void test_compact(void) {
     CHECK_RC(keyrack_import_json_lines(f.store, "", 0, &imported), KEYRACK_CLOSED);
     CHECK(imported == 99);
 
-    /* Read-only: the core rewrites nothing and says so (false, not an
-     * error); export works; import is a write and refused. */
+    /* Read-only: compact and import are writes and refused (outputs
+     * untouched); export works. */
     CHECK_OK(keyrack_options_new(&o));
     CHECK_OK(keyrack_options_set_read_only(o, true));
     CHECK_OK(keyrack_store_open(f.tmp.path, o, &ro));
     keyrack_options_free(o);
     CHECK(verify_outcome(ro, key, NULL) == KEYRACK_OUTCOME_VALID);
     compacted = true;
-    CHECK_OK(keyrack_compact(ro, &compacted));
-    CHECK(!compacted);
+    CHECK_RC(keyrack_compact(ro, &compacted), KEYRACK_READ_ONLY);
+    CHECK(compacted);
     CHECK(verify_outcome(ro, key, NULL) == KEYRACK_OUTCOME_VALID);
     jsonl = NULL;
     CHECK_OK(keyrack_export(ro, &jsonl, NULL, &count));
     CHECK(jsonl != NULL && count == 1 && count_lines(jsonl) == 1);
     CHECK_RC(keyrack_import_json_lines(ro, "", 0, &imported), KEYRACK_READ_ONLY);
     CHECK(imported == 99);
-    keyrack_key_free(jsonl);
+    keyrack_string_free(jsonl);
     keyrack_store_free(ro);
 
     keyrack_key_free(key);
@@ -1498,6 +1498,7 @@ static void test_null_arguments(void) {
     keyrack_issued_free(NULL);
     keyrack_issued_list_free(NULL);
     keyrack_key_free(NULL);
+    keyrack_string_free(NULL);
     keyrack_verify_options_free(NULL);
     keyrack_verification_free(NULL);
     keyrack_record_free(NULL);

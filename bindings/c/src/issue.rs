@@ -408,20 +408,33 @@ pub unsafe extern "C" fn keyrack_issued_take_key(
     })
 }
 
-/// Wipes and frees a string keyrack allocated for the caller: a secret key
-/// from keyrack_issued_take_key or keyrack_format_compose, or the text of
-/// keyrack_export. Its end is found by its NUL, so it must be unmodified.
-/// NULL does nothing.
+/// Wipes and frees a secret key from keyrack_issued_take_key or
+/// keyrack_format_compose. Its end is found by its NUL, so it must be
+/// unmodified. NULL does nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_key_free(key: *mut c_char) {
-    guard_value("keyrack_key_free", (), || {
-        if !key.is_null() {
-            // SAFETY: came from CString::into_raw in this library.
-            let c = unsafe { CString::from_raw(key) };
-            let mut bytes = c.into_bytes_with_nul();
-            bytes.zeroize();
-        }
-    })
+    // SAFETY: NULL or a string from this library, as the caller promises.
+    guard_value("keyrack_key_free", (), || unsafe { wipe_and_free(key) })
+}
+
+/// Frees a string keyrack allocated for the caller that is not a secret,
+/// such as the text of keyrack_export (wiped all the same). Its end is found
+/// by its NUL, so it must be unmodified. NULL does nothing.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn keyrack_string_free(text: *mut c_char) {
+    // SAFETY: NULL or a string from this library, as the caller promises.
+    guard_value("keyrack_string_free", (), || unsafe { wipe_and_free(text) })
+}
+
+/// # Safety
+/// `p` is NULL or came from `CString::into_raw` in this library, unmodified.
+unsafe fn wipe_and_free(p: *mut c_char) {
+    if !p.is_null() {
+        // SAFETY: per this function's contract.
+        let c = unsafe { CString::from_raw(p) };
+        let mut bytes = c.into_bytes_with_nul();
+        bytes.zeroize();
+    }
 }
 
 /// Frees an issued key, wiping its secret if it was not taken. NULL does nothing.

@@ -240,8 +240,7 @@ pub unsafe extern "C" fn keyrack_store_sync(store: *const keyrack_store) -> keyr
 /// back to the file system (worth it after many revocations and purges, or a
 /// large relaxed import). Verifies that miss the cache wait while it runs.
 /// `out_compacted` may be NULL; else it receives whether the file was
-/// rewritten. On a store opened read-only nothing is rewritten: the call
-/// returns KEYRACK_OK with false (the core's answer, not an error).
+/// rewritten. On a store opened read-only it fails with KEYRACK_READ_ONLY.
 ///
 /// ```c
 /// bool compacted = false;

@@ -12,14 +12,14 @@ use crate::store::keyrack_store;
 /// read back by keyrack_import_json_lines. `*out_len` (unless NULL) receives
 /// its length in bytes without the NUL, `*out_count` (unless NULL) how many
 /// records it holds. An empty store gives "" and 0. The buffer is the
-/// caller's: treat it as read-only and release it with keyrack_key_free.
+/// caller's: treat it as read-only and release it with keyrack_string_free.
 ///
 /// ```c
 /// char *jsonl = NULL;
 /// size_t len = 0, count = 0;
 /// if (keyrack_export(store, &jsonl, &len, &count) == KEYRACK_OK) {
 ///     fwrite(jsonl, 1, len, stdout);
-///     keyrack_key_free(jsonl);
+///     keyrack_string_free(jsonl);
 /// }
 /// ```
 #[unsafe(no_mangle)]
