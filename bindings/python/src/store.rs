@@ -768,6 +768,7 @@ impl Store {
     /// Writes pending counters, then rewrites the file to give free space
     /// back (after many revocations and purges). Verifies that miss the
     /// cache wait while it runs. Returns whether the file was compacted.
+    /// Raises ReadOnly on a store opened read-only.
     fn compact(&self, py: Python<'_>) -> PyResult<bool> {
         let store = &self.inner;
         call(py, || store.compact())

@@ -229,7 +229,7 @@ def test_a_failing_file_raises_its_own_error(store: keyrack.Store) -> None:
     assert e.value.errno == 28 and not isinstance(e.value, keyrack.Error)
 
 
-def test_read_only_stores_export_but_do_not_import(path: Path, tmp_path: Path) -> None:
+def test_read_only_stores_export_but_do_not_import_or_compact(path: Path, tmp_path: Path) -> None:
     with keyrack.Store(path) as s:
         s.issue("a")
         text = s.export()
@@ -240,3 +240,7 @@ def test_read_only_stores_export_but_do_not_import(path: Path, tmp_path: Path) -
             foreign = other.export()
         with pytest.raises(keyrack.ReadOnly):
             ro.import_json_lines(foreign)
+        size = path.stat().st_size
+        with pytest.raises(keyrack.ReadOnly):
+            ro.compact()  # a rewrite of the file: a write
+        assert path.stat().st_size == size
