@@ -54,7 +54,7 @@ export declare class Store {
    * Writes pending counters, then rewrites the file to give free space back
    * (after many revocations and purges, or a large import). Verifies that
    * miss the cache wait while it runs. Returns whether the file was
-   * compacted.
+   * compacted. Throws `KEYRACK_READ_ONLY` on a store opened read-only.
    */
   compact(): boolean
   /** `compact` on the libuv pool. */

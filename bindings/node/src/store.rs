@@ -381,7 +381,7 @@ impl Store {
     /// Writes pending counters, then rewrites the file to give free space back
     /// (after many revocations and purges, or a large import). Verifies that
     /// miss the cache wait while it runs. Returns whether the file was
-    /// compacted.
+    /// compacted. Throws `KEYRACK_READ_ONLY` on a store opened read-only.
     #[napi]
     pub fn compact(&self, env: Env) -> Result<bool> {
         self.compact_op().sync(&env)
