@@ -1,21 +1,22 @@
-//! `KeyRecord::from_json_line` (the parser behind `Store::import_json_lines`
-//! and `keyrack import`) on arbitrary text: never a panic; an accepted line
-//! survives `to_json_line` and back unchanged; a refusal is `InvalidArgument`
-//! and never repeats a key-shaped token of its input.
+//! `ExportLine::parse` (the parser behind `Store::import_json_lines` and
+//! `keyrack import`: records and owners' pools) on arbitrary text: never a
+//! panic; an accepted line survives `to_json_line` and back unchanged; a
+//! refusal is `InvalidArgument` and never repeats a key-shaped token of its
+//! input.
 #![no_main]
 
 use std::time::UNIX_EPOCH;
 
-use keyrack::{ErrorKind, KeyRecord, format};
+use keyrack::{ErrorKind, ExportLine, format};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(line) = std::str::from_utf8(data) else {
         return;
     };
-    match KeyRecord::from_json_line(line) {
+    match ExportLine::parse(line) {
         Ok(r) => {
-            let again = KeyRecord::from_json_line(&r.to_json_line(UNIX_EPOCH))
+            let again = ExportLine::parse(&r.to_json_line(UNIX_EPOCH))
                 .expect("an exported line parses");
             assert_eq!(again, r);
         }

@@ -143,11 +143,11 @@ pub enum Command {
     #[command(after_help = "Example:\n  keyrack audit --id key_4Hc9XwQm2Lr8TvBn3Kd7Yp --since 7d")]
     Audit(AuditArgs),
 
-    /// Write every record as JSON lines on stdout (never a secret).
+    /// Write every record, then every owner's credit pool, as JSON lines on stdout (never a secret).
     #[command(after_help = "Example:\n  keyrack export > keys.jsonl")]
     Export,
 
-    /// Read records as JSON lines (as `export` writes them), check every line, write them all.
+    /// Read records and pools as JSON lines (as `export` writes them), check every line, write them all.
     /// Imported keys carry no secret: `rotate` gives each a new one.
     #[command(
         after_help = "Example:\n  keyrack import --dry-run keys.jsonl && keyrack import keys.jsonl"

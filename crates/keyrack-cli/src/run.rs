@@ -1,12 +1,12 @@
 //! Each verb: open the store, make one core call, print the answer.
 
 use std::collections::BTreeSet;
-use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 
 use keyrack::{
-    AuditKind, AuditOptions, IssueOptions, Issued, KeyRecord, ListOptions, Options, Pepper, Status,
-    Store, UpdateOptions, VerifyOptions, format,
+    AuditKind, AuditOptions, ExportLine, IssueOptions, Issued, KeyRecord, ListOptions, Options,
+    Pepper, Status, Store, UpdateOptions, VerifyOptions, format,
 };
 use serde_json::{Value, json};
 
@@ -499,8 +499,8 @@ fn export(cli: &Cli) -> Outcome<Option<u8>> {
 }
 
 /// Parses one exported line (the core's strict parse), for `line N:` errors.
-fn import_line(line: &str) -> Result<KeyRecord, String> {
-    KeyRecord::from_json_line(line).map_err(|e| match e {
+fn import_line(line: &str) -> Result<ExportLine, String> {
+    ExportLine::parse(line).map_err(|e| match e {
         keyrack::Error::InvalidArgument { reason, .. } => reason,
         other => other.to_string(),
     })
@@ -510,52 +510,56 @@ fn import(cli: &Cli, a: &ImportArgs) -> Outcome<Option<u8>> {
     // Open first: a missing, held or damaged store is reported before the input.
     let store = open(cli, false, Access::Write, Options::default())?;
     let result = (|| {
-        let reader: Box<dyn BufRead> = match a.file.as_deref() {
-            None => Box::new(io::stdin().lock()),
-            Some(p) if p == Path::new("-") => Box::new(io::stdin().lock()),
-            Some(p) => Box::new(io::BufReader::new(std::fs::File::open(p).map_err(|e| {
-                Failure::new(exit::FAILURE, format!("cannot read {}: {e}", p.display()))
-            })?)),
+        let mut text = String::new();
+        let read = match a.file.as_deref() {
+            None => io::stdin().lock().read_to_string(&mut text),
+            Some(p) if p == Path::new("-") => io::stdin().lock().read_to_string(&mut text),
+            Some(p) => std::fs::File::open(p)
+                .and_then(|mut f| f.read_to_string(&mut text))
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display()))),
         };
-        let mut records = Vec::new();
-        let mut lines = Vec::new();
+        read.map_err(|e| Failure::new(exit::FAILURE, format!("{e}; nothing was imported")))?;
+        // Check every line first, so a bad one is named before anything is written.
+        let mut records = 0;
+        let mut pools = 0;
         let mut seen = BTreeSet::new();
-        for (i, line) in reader.lines().enumerate() {
+        let mut present = Vec::new();
+        for (i, line) in text.lines().enumerate() {
             let n = i + 1;
-            let line = line.map_err(|e| Failure::usage(format!("line {n}: cannot read: {e}")))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let r = import_line(&line)
-                .map_err(|why| Failure::usage(format!("line {n}: {why}; nothing was imported")))?;
-            if !seen.insert(r.id.clone()) {
-                return Err(Failure::usage(format!(
-                    "line {n}: id {} appears twice; nothing was imported",
-                    r.id
-                )));
-            }
-            records.push(r);
-            lines.push(n);
-        }
-        let mut present = Vec::new();
-        for (r, n) in records.iter().zip(&lines) {
-            match store.get(&r.id) {
-                Ok(_) => present.push((r.id.clone(), *n)),
-                Err(keyrack::Error::NotFound { .. }) => {}
-                Err(e) => return Err(core(cli, e, Access::Read)),
+            match import_line(line)
+                .map_err(|why| Failure::usage(format!("line {n}: {why}; nothing was imported")))?
+            {
+                ExportLine::Record(r) => {
+                    if !seen.insert(r.id.clone()) {
+                        return Err(Failure::usage(format!(
+                            "line {n}: id {} appears twice; nothing was imported",
+                            r.id
+                        )));
+                    }
+                    match store.get(&r.id) {
+                        Ok(_) => present.push((r.id, n)),
+                        Err(keyrack::Error::NotFound { .. }) => {}
+                        Err(e) => return Err(core(cli, e, Access::Read)),
+                    }
+                    records += 1;
+                }
+                _ => pools += 1,
             }
         }
         let present_ids: Vec<&String> = present.iter().map(|(id, _)| id).collect();
         if a.dry_run {
             return if cli.json {
                 emit(
-                    &json!({ "checked": records.len(), "already_present": present_ids, "imported": 0 })
+                    &json!({ "checked": records, "pools": pools, "already_present": present_ids, "imported": 0 })
                         .to_string(),
                 )
             } else {
                 emit(&format!(
-                    "{} records checked, {} already in the store; nothing imported (dry run)",
-                    records.len(),
+                    "{records} records and {pools} pools checked, {} already in the store; \
+                     nothing imported (dry run)",
                     present.len()
                 ))
             };
@@ -565,33 +569,25 @@ fn import(cli: &Cli, a: &ImportArgs) -> Outcome<Option<u8>> {
                 "line {n}: id {id} is already in the store; nothing was imported"
             )));
         }
-        let checked = records.len();
-        let imported = store.import(records).map_err(|e| match e {
-            keyrack::Error::InvalidArgument { field, reason } => {
-                // The core names the record by its 1-based position: give its line.
-                let line = reason
-                    .strip_prefix("record ")
-                    .and_then(|r| r.split_once(':'))
-                    .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.trim())))
-                    .and_then(|(i, rest)| Some((*lines.get(i.checked_sub(1)?)?, rest)));
-                match line {
-                    Some((n, rest)) => {
-                        Failure::usage(format!("line {n}: {field}: {rest}; nothing was imported"))
-                    }
-                    None => Failure::usage(format!("{field}: {reason}; nothing was imported")),
+        let imported = store.import_json_lines(&text).map_err(|e| match e {
+            // The core's reason starts with the line it refused.
+            keyrack::Error::InvalidArgument { field, reason } => match reason.split_once(": ") {
+                Some((line, rest)) if line.starts_with("line ") => {
+                    Failure::usage(format!("{line}: {field}: {rest}; nothing was imported"))
                 }
-            }
+                _ => Failure::usage(format!("{field}: {reason}; nothing was imported")),
+            },
             other => core(cli, other, Access::Write),
         })?;
         if cli.json {
             emit(
-                &json!({ "checked": checked, "already_present": present_ids, "imported": imported })
+                &json!({ "checked": records, "pools": pools, "already_present": present_ids, "imported": imported })
                     .to_string(),
             )
         } else {
             emit(&format!(
-                "{imported} records imported. They carry no secret: each key works again only \
-                 after `keyrack rotate ID` gives it a new one."
+                "{imported} records and {pools} pools imported. The records carry no secret: \
+                 each key works again only after `keyrack rotate ID` gives it a new one."
             ))
         }
     })();

@@ -476,7 +476,7 @@ fn import_dry_run_checks_an_export() {
         .run(&["import", "--dry-run", file.to_str().unwrap()])
         .ok()
         .stdout;
-    assert!(text.starts_with("2 records checked"), "{text}");
+    assert!(text.starts_with("2 records and 0 pools checked"), "{text}");
 }
 
 #[test]
@@ -505,6 +505,49 @@ fn import_writes_records_without_secrets_all_or_nothing() {
         "{r:?}"
     );
     assert_eq!(other.snapshot(), before);
+}
+
+#[test]
+fn export_and_import_carry_owners_pools() {
+    let env = Env::new();
+    env.issue(&["--owner", "org", "--shared-credits"]);
+    env.run(&["pool", "org", "--set", "7", "--refill", "7/1d"])
+        .ok();
+    let exported = env.run(&["export"]).ok().stdout;
+    assert_eq!(exported.lines().count(), 2, "{exported}");
+    let other = Env::new();
+    other.issue(&[]);
+    let v = other
+        .run_stdin(&["import", "--dry-run", "--json"], &exported)
+        .ok()
+        .json();
+    assert_eq!(
+        (v["checked"].as_u64(), v["pools"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(other.run(&["pool", "--json", "org"]).ok().json()["pool"].is_null());
+    let v = other
+        .run_stdin(&["import", "--json"], &exported)
+        .ok()
+        .json();
+    assert_eq!(
+        (v["imported"].as_u64(), v["pools"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let p = other.run(&["pool", "--json", "org"]).ok().json();
+    assert_eq!(p["pool"]["remaining"], 7);
+    assert_eq!(p["pool"]["refill"]["every"], 86_400_000_i64);
+    // A pool line for an owner that has a pool is refused by line, all or nothing.
+    let third = Env::new();
+    third.issue(&[]);
+    third.run(&["pool", "org", "--set", "1"]).ok();
+    let before = third.snapshot();
+    let r = third.run_stdin(&["import"], &exported).fails(2);
+    assert!(
+        r.stderr.contains("line 2:") && r.stderr.contains("already has a pool"),
+        "{r:?}"
+    );
+    assert_eq!(third.snapshot(), before);
 }
 
 #[test]

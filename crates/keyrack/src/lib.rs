@@ -82,7 +82,8 @@ pub use options::{
 };
 pub use outcome::{Extracted, Outcome, extract_key};
 pub use record::{
-    AuditEvent, AuditKind, Denied, KeyRecord, Pool, RateLimit, Refill, Status, decode_record,
+    AuditEvent, AuditKind, Denied, ExportLine, KeyRecord, Pool, RateLimit, Refill, Status,
+    decode_record,
 };
 pub use secret::{Pepper, SecretKey};
 pub use store::{AuditPage, DEFAULT_PREFIX, FORMAT_VERSION, Issued, Page, Store, Verification};

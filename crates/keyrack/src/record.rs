@@ -279,6 +279,81 @@ impl KeyRecord {
     }
 }
 
+/// One line of the export format: a key's record, or an owner's credit pool
+/// (`{"pool": OWNER, "remaining": N, "refill": …}`, after the records).
+/// [`Store::export`](crate::Store::export) writes them;
+/// [`Store::import_json_lines`](crate::Store::import_json_lines) reads them.
+///
+/// ```
+/// use keyrack::{ExportLine, Pool};
+/// let line = r#"{"pool":"org_1","remaining":50,"refill":null}"#;
+/// let parsed = ExportLine::parse(line)?;
+/// assert_eq!(parsed, ExportLine::Pool { owner: "org_1".into(), pool: Pool { remaining: 50, refill: None } });
+/// assert_eq!(parsed.to_json_line(std::time::SystemTime::now()), line);
+/// # Ok::<(), keyrack::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+// Lines are handled one at a time: boxing the record would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum ExportLine {
+    /// A key's record (see [`KeyRecord::from_json_line`]).
+    Record(KeyRecord),
+    /// An owner's shared credit pool.
+    Pool {
+        /// The owner whose keys with `shared_credits` spend it.
+        owner: String,
+        /// Its balance and refill.
+        pool: Pool,
+    },
+}
+
+/// The JSON shape of a pool line.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoolLine {
+    pool: String,
+    remaining: u64,
+    refill: Option<Refill>,
+}
+
+impl ExportLine {
+    /// Parses one line: a pool when it has a `pool` field, else a record,
+    /// each strictly (unknown fields refused, key-shaped text redacted from
+    /// errors). Errors are `InvalidArgument`.
+    pub fn parse(line: &str) -> Result<ExportLine> {
+        let bad = |why: String| Error::invalid("record", crate::format::redact(&why));
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(format!("not JSON: {e}")))?;
+        if value.get("pool").is_none() {
+            return KeyRecord::from_json_line(line).map(ExportLine::Record);
+        }
+        let p: PoolLine =
+            serde_json::from_value(value).map_err(|e| bad(format!("not a pool: {e}")))?;
+        Ok(ExportLine::Pool {
+            owner: p.pool,
+            pool: Pool {
+                remaining: p.remaining,
+                refill: p.refill,
+            },
+        })
+    }
+
+    /// The line as [`Store::export`](crate::Store::export) writes it (a
+    /// record's `status` is taken at `now`).
+    pub fn to_json_line(&self, now: SystemTime) -> String {
+        match self {
+            ExportLine::Record(r) => r.to_json_line(now),
+            ExportLine::Pool { owner, pool } => serde_json::to_string(&PoolLine {
+                pool: owner.clone(),
+                remaining: pool.remaining,
+                refill: pool.refill,
+            })
+            .expect("pools serialize"),
+        }
+    }
+}
+
 /// An owner's shared credit balance, spent by its keys issued with `shared_credits`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pool {

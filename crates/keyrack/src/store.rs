@@ -23,8 +23,8 @@ use crate::options::{
     AuditOptions, Expiry, IssueOptions, ListOptions, Options, UpdateOptions, VerifyOptions,
 };
 use crate::record::{
-    AuditEvent, AuditKind, KeyRecord, Pool, RateLimit, Refill, StoredAudit, StoredPool, StoredV1,
-    rate_pair, refill_from_pair, refill_pair,
+    AuditEvent, AuditKind, ExportLine, KeyRecord, Pool, RateLimit, Refill, StoredAudit, StoredPool,
+    StoredV1, rate_pair, refill_from_pair, refill_pair,
 };
 use crate::secret::SecretKey;
 use crate::{Outcome, fork};
@@ -896,14 +896,16 @@ impl Store {
     /// the record's position in `index`) on a bad record, an id that already
     /// exists, a prefix the store does not accept, or a repeated id.
     pub fn import(&self, records: Vec<KeyRecord>) -> Result<usize> {
-        self.import_labelled(records, |n| format!("record {}", n + 1))
+        self.import_labelled(records, Vec::new(), |n| format!("record {}", n + 1))
     }
 
     /// Imports JSON lines as [`export`](Store::export) (and `keyrack export`)
-    /// writes them, one record per line, blank lines skipped: all or none,
-    /// like [`import`](Store::import). A line that is not a record (see
-    /// [`KeyRecord::from_json_line`]) or that `import` refuses fails with
-    /// `InvalidArgument` whose reason starts with `line N:`.
+    /// writes them, one record or owner's pool per line (see
+    /// [`ExportLine`]), blank lines skipped: all or none, like
+    /// [`import`](Store::import). Returns how many records it imported. A
+    /// line that is neither, that `import` refuses, or a pool for an owner
+    /// that already has one fails with `InvalidArgument` whose reason starts
+    /// with `line N:`.
     ///
     /// ```
     /// # let dir = tempfile::tempdir()?;
@@ -922,26 +924,40 @@ impl Store {
     pub fn import_json_lines(&self, text: &str) -> Result<usize> {
         let mut records = Vec::new();
         let mut lines = Vec::new();
+        let mut pools = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let r = KeyRecord::from_json_line(line).map_err(|e| match e {
+            let at = |e: Error| match e {
                 Error::InvalidArgument { field, reason } => Error::InvalidArgument {
                     field,
                     reason: format!("line {}: {reason}", i + 1),
                 },
                 other => other,
-            })?;
-            records.push(r);
-            lines.push(i + 1);
+            };
+            match ExportLine::parse(line).map_err(at)? {
+                ExportLine::Record(r) => {
+                    records.push(r);
+                    lines.push(i + 1);
+                }
+                ExportLine::Pool { owner, pool } => {
+                    validate_text("owner", &owner, 1, MAX_OWNER).map_err(at)?;
+                    if let Some(r) = &pool.refill {
+                        r.validate("refill").map_err(at)?;
+                    }
+                    pools.push((format!("line {}", i + 1), owner, pool));
+                }
+            }
         }
-        self.import_labelled(records, |n| format!("line {}", lines[n]))
+        self.import_labelled(records, pools, |n| format!("line {}", lines[n]))
     }
 
     /// Writes every record (never a secret) to `out` as one JSON line each,
-    /// in id order, with its `status` at the time of the export; returns how
-    /// many. [`import_json_lines`](Store::import_json_lines) reads them back.
+    /// in id order, with its `status` at the time of the export, then one
+    /// line per owner's credit pool (see [`ExportLine`]); returns how many
+    /// records. [`import_json_lines`](Store::import_json_lines) reads them
+    /// back.
     pub fn export(&self, out: &mut dyn std::io::Write) -> Result<usize> {
         let now = self.inner.clock.now();
         let mut options = ListOptions::default().limit(1000);
@@ -957,13 +973,23 @@ impl Store {
                 None => break,
             }
         }
+        let owners = self.inner.with_backend(|b| b.read()?.pool_owners())?;
+        for owner in owners {
+            if let Some(pool) = self.pool(&owner)? {
+                let line = ExportLine::Pool { owner, pool }.to_json_line(now);
+                writeln!(out, "{line}").map_err(Error::Io)?;
+            }
+        }
         out.flush().map_err(Error::Io)?;
         Ok(n)
     }
 
+    /// Imports records and owners' pools (each pool with the label its
+    /// errors start with) in one transaction.
     fn import_labelled(
         &self,
         records: Vec<KeyRecord>,
+        pools: Vec<(String, String, Pool)>,
         label: impl Fn(usize) -> String,
     ) -> Result<usize> {
         if records.len() > MAX_BATCH {
@@ -1053,6 +1079,26 @@ impl Store {
                     &r.id,
                     "imported (no secret until rotated)",
                 )?;
+            }
+            let mut seen = std::collections::HashSet::new();
+            for (label, owner, pool) in &pools {
+                if !seen.insert(owner) || t.w.pool(owner)?.is_some() {
+                    return Err(Error::invalid(
+                        "pool",
+                        format!("{label}: owner {owner:?} already has a pool"),
+                    ));
+                }
+                let p = StoredPool {
+                    remaining: pool.remaining,
+                    refill: pool.refill.as_ref().map(refill_pair),
+                    refilled_at: t.now,
+                };
+                t.w.put_pool(owner, &p.encode())?;
+                let (owner, state) = (owner.clone(), pool_state(Some(&p)));
+                t.after.push(Box::new(move |store: &Inner| {
+                    let pool = store.live.pool_for(&owner, || pool_state(None));
+                    *pool.lock().unwrap_or_else(|p| p.into_inner()) = state;
+                }));
             }
             Ok(records.len())
         })

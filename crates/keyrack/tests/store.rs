@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::Fixture;
 use keyrack::{
-    AuditKind, AuditOptions, Error, ErrorKind, IssueOptions, ListOptions, Options, Outcome, Pepper,
-    Status, Store, UpdateOptions, VerifyOptions,
+    AuditKind, AuditOptions, Error, ErrorKind, ExportLine, IssueOptions, ListOptions, Options,
+    Outcome, Pepper, Refill, Status, Store, UpdateOptions, VerifyOptions,
 };
 
 #[test]
@@ -566,6 +566,69 @@ fn export_and_import_json_lines_round_trip_without_secrets() {
     // Importing again: every id exists; the error names the first line.
     let err = new.import_json_lines(&text).unwrap_err();
     assert!(err.to_string().contains("line 1:"), "{err}");
+}
+
+#[test]
+fn export_carries_owners_pools_and_import_restores_them() {
+    let f = Fixture::new();
+    let old = f.open();
+    old.set_pool("org", 10, Some(Refill::new(10, Duration::from_secs(60))))
+        .unwrap();
+    let k = old
+        .issue(
+            IssueOptions::new("shared")
+                .owner("org")
+                .shared_credits(true),
+        )
+        .unwrap();
+    assert!(old.verify(k.key.expose()).unwrap().is_valid());
+    let mut out = Vec::new();
+    assert_eq!(old.export(&mut out).unwrap(), 1, "one record");
+    let text = String::from_utf8(out).unwrap();
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        ExportLine::parse(last).unwrap(),
+        ExportLine::Pool {
+            owner: "org".into(),
+            pool: old.pool("org").unwrap().unwrap()
+        },
+        "the pool line follows the records, with live spending: {last}"
+    );
+    assert_eq!(old.pool("org").unwrap().unwrap().remaining, 9);
+
+    let dir = tempfile::tempdir().unwrap();
+    let new = Store::open(dir.path().join("new.redb"), f.options()).unwrap();
+    assert_eq!(new.import_json_lines(&text).unwrap(), 1);
+    assert_eq!(new.pool("org").unwrap(), old.pool("org").unwrap());
+    // The imported key spends the imported pool once it has a secret.
+    let r = new.rotate(&k.id, Duration::ZERO).unwrap();
+    let v = new.verify(r.key.expose()).unwrap();
+    assert!(v.is_valid());
+    assert_eq!(v.remaining, Some(8));
+
+    // A pool for an owner that already has one: refused by line, nothing changes.
+    let third = Store::open(dir.path().join("third.redb"), f.options()).unwrap();
+    third.set_pool("org", 3, None).unwrap();
+    let err = third.import_json_lines(&text).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        err.to_string()
+            .contains(&format!("line {}:", text.lines().count())),
+        "{err}"
+    );
+    assert_eq!(third.pool("org").unwrap().unwrap().remaining, 3);
+    assert!(third.get(&k.id).is_err(), "no record came in either");
+    for bad in [
+        r#"{"pool":"org","remaining":1,"refill":null,"extra":1}"#,
+        r#"{"pool":"","remaining":1,"refill":null}"#,
+        r#"{"pool":"o","remaining":-1,"refill":null}"#,
+        r#"{"pool":"o","remaining":1,"refill":{"amount":5,"every":10}}"#,
+    ] {
+        let err = third.import_json_lines(bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}: {err}");
+        assert!(err.to_string().contains("line 1:"), "{err}");
+    }
+    assert_eq!(third.pool("o").unwrap(), None);
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub(crate) trait Reader {
     fn secret(&self, hash: &[u8; 32]) -> Result<Option<SecretRow>>;
     fn record(&self, id: &str) -> Result<Option<Vec<u8>>>;
     fn pool(&self, owner: &str) -> Result<Option<Vec<u8>>>;
+    /// Every owner that has a credit pool, in order.
+    fn pool_owners(&self) -> Result<Vec<String>>;
     /// Records with id greater than `after`, in id order.
     fn scan_records(
         &self,

@@ -342,6 +342,15 @@ macro_rules! reader_impl {
                 Ok(t.get(owner).map_err(map)?.map(|v| v.value().to_vec()))
             }
 
+            fn pool_owners(&self) -> Result<Vec<String>> {
+                let t = self.txn().open_table(POOLS).map_err(table_error)?;
+                let mut owners = Vec::new();
+                for item in t.iter().map_err(map)? {
+                    owners.push(item.map_err(map)?.0.value().to_owned());
+                }
+                Ok(owners)
+            }
+
             fn scan_records(
                 &self,
                 after: Option<&str>,
