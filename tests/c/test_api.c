@@ -992,12 +992,15 @@ static void test_export_import_round_trip(void) {
     CHECK(verify_outcome(a.store, keys[1], NULL) == KEYRACK_OUTCOME_DISABLED);
     keys[2] = issue_simple(a.store, "revoked", ids[2]);
     CHECK_OK(keyrack_revoke(a.store, ids[2], NULL));
+    CHECK_OK(keyrack_set_pool(a.store, "org_42", 25, 25, 86400000));
 
     jsonl = NULL;
     CHECK_OK(keyrack_export(a.store, &jsonl, &len, &count));
     CHECK(jsonl != NULL && count == 3 && len == strlen(jsonl));
     if (!jsonl) goto done;
-    CHECK(count_lines(jsonl) == 3 && jsonl[len - 1] == '\n');
+    /* Three records, then the owner's pool. */
+    CHECK(count_lines(jsonl) == 4 && jsonl[len - 1] == '\n');
+    CHECK(strstr(jsonl, "{\"pool\":\"org_42\",\"remaining\":25,") != NULL);
     for (i = 0; i < 3; i++) {
         CHECK(strstr(jsonl, ids[i]) != NULL);
         CHECK(strstr(jsonl, keys[i]) == NULL);     /* never a secret */
@@ -1006,16 +1009,23 @@ static void test_export_import_round_trip(void) {
     /* Optional outputs may be NULL, and a second export says the same. */
     CHECK_OK(keyrack_export(a.store, &again, NULL, NULL));
     CHECK(again != NULL && strcmp(again, jsonl) == 0);
-    keyrack_key_free(again);
+    keyrack_string_free(again);
     again = NULL;
     CHECK_OK(keyrack_export(a.store, &again, &again_len, NULL));
     CHECK(again_len == len);
-    keyrack_key_free(again);
+    keyrack_string_free(again);
 
-    /* Into a second store: the same records, no secrets. */
+    /* Into a second store: the same records and pool, no secrets. */
     CHECK_OK(keyrack_import_json_lines(b.store, jsonl, len, &imported));
-    CHECK(imported == 3);
+    CHECK(imported == 3); /* records; the pool comes too */
     CHECK(count_records(b.store) == 3);
+    {
+        bool exists = false;
+        uint64_t remaining = 0, amount = 0;
+        int64_t every = 0;
+        CHECK_OK(keyrack_pool(b.store, "org_42", &exists, &remaining, &amount, &every));
+        CHECK(exists && remaining == 25 && amount == 25 && every == 86400000);
+    }
     for (i = 0; i < 3; i++) {
         ra = rb = NULL;
         CHECK_OK(keyrack_get(a.store, ids[i], &ra));

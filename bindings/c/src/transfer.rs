@@ -7,7 +7,8 @@ use crate::ffi::{arg, arg_bytes, out, out_opt};
 use crate::store::keyrack_store;
 
 /// Writes every record (never a secret) as one line of JSON each, in id
-/// order, with its status at the time of the export, into a new
+/// order, with its status at the time of the export, then one line per
+/// owner's credit pool, into a new
 /// NUL-terminated UTF-8 buffer `*out_jsonl`: the format of `keyrack export`,
 /// read back by keyrack_import_json_lines. `*out_len` (unless NULL) receives
 /// its length in bytes without the NUL, `*out_count` (unless NULL) how many
