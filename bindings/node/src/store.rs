@@ -394,8 +394,8 @@ impl Store {
     }
 
     /// Every record, in id order, as JSON lines: one record per line, each
-    /// line ending in a newline, with its `status` at the time of the export.
-    /// Never a secret: `importJsonLines` reads the text back into another
+    /// line ending in a newline, with its `status` at the time of the export;
+    /// then one line per owner's credit pool. Never a secret: `importJsonLines` reads the text back into another
     /// store, where the keys verify as `not_found` until rotated.
     #[napi]
     pub fn export(&self, env: Env) -> Result<String> {

@@ -49,7 +49,9 @@ for (const mode of MODES) {
     assert.equal(typeof text, 'string')
     const lines = text.split('\n')
     assert.equal(lines.pop(), '', 'every line ends in a newline')
-    assert.equal(lines.length, keys.length)
+    // One line per record, then one per owner's credit pool.
+    assert.equal(lines.length, keys.length + 1)
+    assert.deepEqual(JSON.parse(lines.pop()), { pool: 'org_1', remaining: 100, refill: null })
     const parsed = lines.map((l) => JSON.parse(l))
     assert.deepEqual(parsed.map((r) => r.id), keys.map((k) => k.id).sort(), 'one line per record, in id order')
     for (const k of keys) {
@@ -59,7 +61,9 @@ for (const mode of MODES) {
     }
     assert.equal(parsed.find((r) => r.id === keys[4].id).status, 'revoked')
 
-    assert.equal(await B.imp(text), keys.length)
+    assert.equal(b.pool('org_1'), null)
+    assert.equal(await B.imp(text), keys.length, 'the count is of records; the pool comes too')
+    assert.deepEqual(b.pool('org_1'), a.pool('org_1'))
     for (const k of keys) assert.deepEqual(b.get(k.id), a.get(k.id), k.record.name)
     assert.equal(b.get(keys[0].id).uses, 1)
     assert.equal(b.get(keys[0].id).denied.insufficientScope, 1)
