@@ -702,7 +702,8 @@ impl Store {
     }
 
     /// Every record as one JSON line, in id order, never a secret (the format
-    /// of `keyrack export`; each line also says the key's `status`). Returns
+    /// of `keyrack export`; each line also says the key's `status`), then one
+    /// line per owner's credit pool. Returns
     /// the text; given a writable text file, writes the text to it instead and
     /// returns how many records it holds. `import_json_lines()` reads it back.
     #[pyo3(signature = (file=None))]

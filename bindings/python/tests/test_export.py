@@ -55,13 +55,17 @@ def test_round_trip_keeps_every_field_and_no_secret(
     issued = fill(store, clock)
     text = store.export()
     lines = text.splitlines()
-    assert len(lines) == len(issued) and text.endswith("\n")
-    records = [json.loads(line) for line in lines]
+    # One line per record, then one per owner's credit pool.
+    assert len(lines) == len(issued) + 1 and text.endswith("\n")
+    assert json.loads(lines[-1]) == {"pool": "org_1", "remaining": 50, "refill": None}
+    records = [json.loads(line) for line in lines[:-1]]
     assert [r["id"] for r in records] == sorted(i.id for i in issued)  # id order
     status = {r["id"]: r["status"] for r in records}
     assert [status[i.id] for i in issued] == ["active", "active", "revoked", "disabled", "active"]
 
-    assert target.import_json_lines(text) == len(issued)
+    assert target.pool("org_1") is None
+    assert target.import_json_lines(text) == len(issued)  # records; the pool comes too
+    assert target.pool("org_1") == store.pool("org_1")
     for i in issued:
         before, after = store.get(i.id).to_dict(), target.get(i.id).to_dict()
         for field in before:
@@ -93,7 +97,7 @@ def test_export_holds_no_secret(store: keyrack.Store, clock: keyrack.ManualClock
     buffer = io.StringIO()
     store.export(buffer)
     for out in (text, buffer.getvalue()):
-        assert len(out.splitlines()) == len(issued)  # the records are there...
+        assert len(out.splitlines()) == len(issued) + 1  # the records (and the pool) are there...
         for key in [i.key for i in issued] + [rotated.key]:
             assert secret_part(key) not in out  # ...their secrets are not
         for line in out.splitlines():
