@@ -347,6 +347,22 @@ fn fingerprint(hash: &[u8; 32]) -> u64 {
 }
 
 impl Known {
+    /// The 8 bytes of a hash the set keeps.
+    pub(crate) fn fingerprint(hash: &[u8; 32]) -> u64 {
+        fingerprint(hash)
+    }
+
+    /// The set of these fingerprints, sized once (a store's open).
+    pub(crate) fn of(fingerprints: Vec<u64>) -> Known {
+        let mut set = HashMap::with_capacity_and_hasher(fingerprints.len(), Default::default());
+        for f in fingerprints {
+            *set.entry(f).or_insert(0) += 1;
+        }
+        Known {
+            set: RwLock::new(set),
+        }
+    }
+
     pub(crate) fn may_contain(&self, hash: &[u8; 32]) -> bool {
         self.set
             .read()

@@ -505,16 +505,17 @@ impl Store {
             Err(e) => return Err((e, backend)),
         };
         let hash_key = Zeroizing::new(derive_hash_key(&store_key, pepper.as_ref()));
-        let known = Known::default();
+        let mut fingerprints = Vec::new();
         let scanned = backend.read().and_then(|r| {
-            r.scan_secrets(&mut |hash, _| {
-                known.add(hash);
+            r.scan_secret_hashes(&mut |hash| {
+                fingerprints.push(Known::fingerprint(hash));
                 Ok(true)
             })
         });
         if let Err(e) = scanned {
             return Err((e, backend));
         }
+        let known = Known::of(fingerprints);
         let inner = Arc::new(Inner {
             path: path.to_path_buf(),
             backend: RwLock::new(Some(backend)),

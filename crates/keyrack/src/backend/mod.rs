@@ -57,11 +57,8 @@ pub(crate) trait Reader {
     fn scan_audit(&self, from: (i64, u64), visit: AuditVisitor<'_>) -> Result<()>;
     /// The key of the newest audit event.
     fn last_audit(&self) -> Result<Option<(i64, u64)>>;
-    /// Every secret row, in hash order.
-    fn scan_secrets(
-        &self,
-        visit: &mut dyn FnMut(&[u8; 32], SecretRow) -> Result<bool>,
-    ) -> Result<()>;
+    /// The hash of every secret row, in hash order (rows are not decoded).
+    fn scan_secret_hashes(&self, visit: &mut dyn FnMut(&[u8; 32]) -> Result<bool>) -> Result<()>;
 }
 
 pub(crate) trait Writer: Reader {

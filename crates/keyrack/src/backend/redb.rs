@@ -414,14 +414,14 @@ macro_rules! reader_impl {
                 Ok(t.last().map_err(map)?.map(|(k, _)| k.value()))
             }
 
-            fn scan_secrets(
+            fn scan_secret_hashes(
                 &self,
-                visit: &mut dyn FnMut(&[u8; 32], SecretRow) -> Result<bool>,
+                visit: &mut dyn FnMut(&[u8; 32]) -> Result<bool>,
             ) -> Result<()> {
                 let t = self.txn().open_table(SECRETS).map_err(table_error)?;
                 for item in t.iter().map_err(map)? {
-                    let (k, v) = item.map_err(map)?;
-                    if !visit(k.value(), decode_secret(v.value())?)? {
+                    let (k, _) = item.map_err(map)?;
+                    if !visit(k.value())? {
                         break;
                     }
                 }
