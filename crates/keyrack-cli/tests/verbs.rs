@@ -498,13 +498,15 @@ fn import_writes_records_without_secrets_all_or_nothing() {
     let rotated = other.run(&["rotate", &id, "--json"]).ok().json();
     assert_eq!(other.verify_code(rotated["key"].as_str().unwrap()), 0);
     // Importing the same file again is refused by line, and changes nothing.
-    let before = other.snapshot();
-    let r = other.run_stdin(&["import"], &exported).fails(2);
-    assert!(
-        r.stderr.contains("line 1:") && r.stderr.contains("already in the store"),
-        "{r:?}"
-    );
-    assert_eq!(other.snapshot(), before);
+    import_is_refused(&other, &exported, "line 1:", "already in the store");
+}
+
+/// `import` of `input` exits 2 naming the line and why, and changes nothing.
+fn import_is_refused(env: &Env, input: &str, line: &str, why: &str) {
+    let before = env.snapshot();
+    let r = env.run_stdin(&["import"], input).fails(2);
+    assert!(r.stderr.contains(line) && r.stderr.contains(why), "{r:?}");
+    assert_eq!(env.snapshot(), before);
 }
 
 #[test]
@@ -541,13 +543,7 @@ fn export_and_import_carry_owners_pools() {
     let third = Env::new();
     third.issue(&[]);
     third.run(&["pool", "org", "--set", "1"]).ok();
-    let before = third.snapshot();
-    let r = third.run_stdin(&["import"], &exported).fails(2);
-    assert!(
-        r.stderr.contains("line 2:") && r.stderr.contains("already has a pool"),
-        "{r:?}"
-    );
-    assert_eq!(third.snapshot(), before);
+    import_is_refused(&third, &exported, "line 2:", "already has a pool");
 }
 
 #[test]
