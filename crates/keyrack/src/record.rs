@@ -320,7 +320,7 @@ struct PoolLine {
 impl ExportLine {
     /// Parses one line: a pool when it has a `pool` field, else a record,
     /// each strictly (unknown fields refused, key-shaped text redacted from
-    /// errors). Errors are `InvalidArgument`.
+    /// errors). Errors are `InvalidArgument` for the field `record` or `pool`.
     pub fn parse(line: &str) -> Result<ExportLine> {
         let bad = |why: String| Error::invalid("record", crate::format::redact(&why));
         let value: serde_json::Value =
@@ -328,8 +328,9 @@ impl ExportLine {
         if value.get("pool").is_none() {
             return KeyRecord::from_json_line(line).map(ExportLine::Record);
         }
-        let p: PoolLine =
-            serde_json::from_value(value).map_err(|e| bad(format!("not a pool: {e}")))?;
+        let p: PoolLine = serde_json::from_value(value).map_err(|e| {
+            Error::invalid("pool", crate::format::redact(&format!("not a pool: {e}")))
+        })?;
         Ok(ExportLine::Pool {
             owner: p.pool,
             pool: Pool {

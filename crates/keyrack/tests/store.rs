@@ -618,15 +618,25 @@ fn export_carries_owners_pools_and_import_restores_them() {
     );
     assert_eq!(third.pool("org").unwrap().unwrap().remaining, 3);
     assert!(third.get(&k.id).is_err(), "no record came in either");
-    for bad in [
-        r#"{"pool":"org","remaining":1,"refill":null,"extra":1}"#,
-        r#"{"pool":"","remaining":1,"refill":null}"#,
-        r#"{"pool":"o","remaining":-1,"refill":null}"#,
-        r#"{"pool":"o","remaining":1,"refill":{"amount":5,"every":10}}"#,
+    for (bad, field) in [
+        (
+            r#"{"pool":"org","remaining":1,"refill":null,"extra":1}"#,
+            "pool",
+        ),
+        (r#"{"pool":"","remaining":1,"refill":null}"#, "owner"),
+        (r#"{"pool":"o","remaining":-1,"refill":null}"#, "pool"),
+        (
+            r#"{"pool":"o","remaining":1,"refill":{"amount":5,"every":10}}"#,
+            "refill",
+        ),
     ] {
-        let err = third.import_json_lines(bad).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}: {err}");
-        assert!(err.to_string().contains("line 1:"), "{err}");
+        match third.import_json_lines(bad).unwrap_err() {
+            Error::InvalidArgument { field: f, reason } => {
+                assert_eq!(f, field, "{bad}: {reason}");
+                assert!(reason.starts_with("line 1:"), "{reason}");
+            }
+            other => panic!("{bad}: {other}"),
+        }
     }
     assert_eq!(third.pool("o").unwrap(), None);
 }
