@@ -522,21 +522,28 @@ fn expires_in_counts_from_created_at_on_the_system_clock() {
     }
 }
 
-#[test]
-fn export_and_import_json_lines_round_trip_without_secrets() {
-    let f = Fixture::new();
-    let old = f.open();
-    let a = old
+/// Two keys to move between stores: `a` with an owner, a scope, metadata
+/// and `credits`; `b` revoked.
+fn a_metered_and_b_revoked(store: &Store, credits: u64) -> (keyrack::Issued, keyrack::Issued) {
+    let a = store
         .issue(
             IssueOptions::new("a")
                 .owner("o")
                 .scope("read")
                 .meta("team", "infra")
-                .remaining(7),
+                .remaining(credits),
         )
         .unwrap();
-    let b = old.issue(IssueOptions::new("b")).unwrap();
-    old.revoke(&b.id).unwrap();
+    let b = store.issue(IssueOptions::new("b")).unwrap();
+    store.revoke(&b.id).unwrap();
+    (a, b)
+}
+
+#[test]
+fn export_and_import_json_lines_round_trip_without_secrets() {
+    let f = Fixture::new();
+    let old = f.open();
+    let (a, b) = a_metered_and_b_revoked(&old, 7);
     let mut out = Vec::new();
     assert_eq!(old.export(&mut out).unwrap(), 2);
     let text = String::from_utf8(out).unwrap();
@@ -1217,17 +1224,7 @@ fn error_kinds_have_stable_codes_and_names() {
 fn export_then_import_moves_records_without_secrets() {
     let src = Fixture::new();
     let store = src.open();
-    let a = store
-        .issue(
-            IssueOptions::new("a")
-                .owner("o")
-                .scope("s")
-                .meta("k", "v")
-                .remaining(3),
-        )
-        .unwrap();
-    let b = store.issue(IssueOptions::new("b")).unwrap();
-    store.revoke(&b.id).unwrap();
+    let (a, _) = a_metered_and_b_revoked(&store, 3);
     store.verify(a.key.expose()).unwrap();
     let exported: Vec<String> = store
         .list(&ListOptions::default())
