@@ -340,7 +340,7 @@ pub unsafe extern "C" fn keyrack_update_options_set_expires_at_ms(
     at_ms: i64,
 ) -> keyrack_result {
     change("keyrack_update_options_set_expires_at_ms", options, |o| {
-        o.expires_at = Some(Some(keyrack::from_millis(at_ms)));
+        o.expiry = Some(Some(keyrack::Expiry::At(keyrack::from_millis(at_ms))));
         Ok(())
     })
 }
@@ -351,7 +351,7 @@ pub unsafe extern "C" fn keyrack_update_options_clear_expiry(
     options: *mut keyrack_update_options,
 ) -> keyrack_result {
     change("keyrack_update_options_clear_expiry", options, |o| {
-        o.expires_at = Some(None);
+        o.expiry = Some(None);
         Ok(())
     })
 }

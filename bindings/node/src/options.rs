@@ -210,15 +210,15 @@ pub fn update_options(
     o.owner = pick(u.owner, cleared_owner);
     o.scopes = u.scopes.map(|s| s.into_iter().collect());
     o.meta = u.meta.map(|m| m.into_iter().collect());
-    o.expires_at = match (u.expires_in, u.expires_at, cleared_expiry) {
+    o.expiry = match (u.expires_in, u.expires_at, cleared_expiry) {
         (Some(_), Some(_), _) | (Some(_), _, true) => {
             return Err(invalid(
                 "expiresIn",
                 "give expiresIn or expiresAt, not both",
             ));
         }
-        (Some(ms), None, false) => Some(Some(now + millis("expiresIn", ms)?)),
-        (None, at, cleared) => pick(at.map(|a| a.0), cleared),
+        (Some(ms), None, false) => Some(Some(keyrack::Expiry::In(millis("expiresIn", ms)?))),
+        (None, at, cleared) => pick(at.map(|a| keyrack::Expiry::At(a.0)), cleared),
     };
     o.remaining = pick(
         u.remaining.map(|n| count("remaining", n)).transpose()?,

@@ -187,14 +187,15 @@ fn update_options(d: &Bound<'_, PyDict>, now: std::time::SystemTime) -> PyResult
             ));
         }
         (Some(v), None) => {
-            u.expires_at = Some(if v.is_none() {
+            u.expiry = Some(if v.is_none() {
                 None
             } else {
-                Some(now + convert::duration("expires_in", &v)?)
+                Some(keyrack::Expiry::In(convert::duration("expires_in", &v)?))
             });
         }
         (None, Some(v)) => {
-            u.expires_at = Some(convert::opt_system_time("expires_at", Some(&v))?);
+            u.expiry =
+                Some(convert::opt_system_time("expires_at", Some(&v))?.map(keyrack::Expiry::At));
         }
         (None, None) => {}
     }

@@ -394,9 +394,11 @@ fn update(cli: &Cli, a: &UpdateArgs) -> Outcome<Option<u8>> {
         u.meta = Some(a.meta.iter().cloned().collect());
     }
     if a.no_expiry {
-        u.expires_at = Some(None);
-    } else if let Some(t) = a.expires_at {
-        u.expires_at = Some(Some(t));
+        u.expiry = Some(None);
+    } else if let Some(e) = keyrack::Expiry::either(a.expires_in, a.expires_at)
+        .map_err(|e| core(cli, e, Access::Write))?
+    {
+        u.expiry = Some(Some(e));
     }
     if a.unmetered {
         u.remaining = Some(None);
@@ -414,27 +416,13 @@ fn update(cli: &Cli, a: &UpdateArgs) -> Outcome<Option<u8>> {
         u.rate_limit = Some(Some(r));
     }
     u.shared_credits = a.shared_credits;
-    let nothing = u.name.is_none()
-        && u.description.is_none()
-        && u.owner.is_none()
-        && u.scopes.is_none()
-        && u.meta.is_none()
-        && u.expires_at.is_none()
-        && a.expires_in.is_none()
-        && u.remaining.is_none()
-        && u.refill.is_none()
-        && u.rate_limit.is_none()
-        && u.shared_credits.is_none();
-    if nothing {
+    if u.is_empty() {
         return Err(Failure::usage(
             "nothing to update: give at least one setting (see `keyrack update --help`)",
         ));
     }
     let id = id_arg(&a.id)?;
     with_store(cli, Access::Write, |s| {
-        if let Some(d) = a.expires_in {
-            u.expires_at = Some(Some(s.clock().now() + d));
-        }
         let r = s.update(&id, u).map_err(|e| core(cli, e, Access::Write))?;
         if cli.json {
             emit(&record_json(&r, s.clock().now()).to_string())

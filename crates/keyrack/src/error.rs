@@ -151,6 +151,24 @@ impl Error {
         }
     }
 
+    /// The option or parameter an `InvalidArgument` names.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidArgument { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The id a `NotFound` was asked for, only when it is a real key id
+    /// ([`format::is_id`](crate::format::is_id)): whatever else was passed
+    /// may be a secret, and stays out of the error.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Error::NotFound { id } if crate::format::is_id(id) => Some(id),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidArgument {
             field,

@@ -64,6 +64,7 @@
 
 mod backend;
 mod clock;
+mod encoding;
 mod error;
 mod fork;
 pub mod format;
@@ -76,6 +77,7 @@ mod secret;
 mod store;
 
 pub use clock::{Clock, from_millis, to_millis};
+pub use encoding::decode_record;
 pub use error::{Error, ErrorKind, Result};
 pub use options::{
     AuditOptions, Expiry, IssueOptions, ListOptions, Options, UpdateOptions, VerifyOptions,
@@ -83,10 +85,12 @@ pub use options::{
 pub use outcome::{Extracted, Outcome, extract_key};
 pub use record::{
     AuditEvent, AuditKind, Denied, ExportLine, KeyRecord, Pool, RateLimit, Refill, Status,
-    decode_record,
 };
 pub use secret::{Pepper, SecretKey};
-pub use store::{AuditPage, DEFAULT_PREFIX, FORMAT_VERSION, Issued, Page, Store, Verification};
+pub use store::{
+    AuditEvents, AuditPage, DEFAULT_PREFIX, FORMAT_VERSION, ImportCheck, ImportError, Issued, Keys,
+    Page, Store, Verification,
+};
 
 /// The README's Rust examples, run as doc tests.
 #[cfg(doctest)]

@@ -132,13 +132,43 @@ impl Options {
     }
 }
 
-/// When an issued key expires.
+/// When a key expires: given to [`IssueOptions`] and [`UpdateOptions`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expiry {
-    /// This long after issue.
+    /// This long after the write that sets it (issue or update), counted from
+    /// the time its transaction stamps. Must be above zero.
     In(Duration),
     /// At this time (must be in the future).
     At(SystemTime),
+}
+
+impl Expiry {
+    /// The expiry of a call that takes `expires_in` and `expires_at` as two
+    /// optional arguments (as the bindings and the CLI do): at most one may be
+    /// given.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use keyrack::Expiry;
+    /// let day = Duration::from_secs(86_400);
+    /// assert_eq!(Expiry::either(Some(day), None).unwrap(), Some(Expiry::In(day)));
+    /// assert_eq!(Expiry::either(None, None).unwrap(), None);
+    /// assert!(Expiry::either(Some(day), Some(std::time::SystemTime::now())).is_err());
+    /// ```
+    pub fn either(
+        expires_in: Option<Duration>,
+        expires_at: Option<SystemTime>,
+    ) -> crate::Result<Option<Expiry>> {
+        match (expires_in, expires_at) {
+            (Some(_), Some(_)) => Err(crate::Error::invalid(
+                "expires_in",
+                "give expires_in or expires_at, not both",
+            )),
+            (Some(d), None) => Ok(Some(Expiry::In(d))),
+            (None, Some(t)) => Ok(Some(Expiry::At(t))),
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 /// What to issue.
@@ -299,9 +329,13 @@ impl VerifyOptions {
 /// Changes to a key's settings; `None` leaves a field alone.
 ///
 /// ```
-/// use keyrack::UpdateOptions;
+/// use std::time::Duration;
+/// use keyrack::{Expiry, UpdateOptions};
 /// let change = UpdateOptions::default().name("renamed").expires_at(None);
-/// assert_eq!(change.expires_at, Some(None));
+/// assert_eq!(change.expiry, Some(None));
+/// let later = UpdateOptions::default().expires_in(Duration::from_secs(60));
+/// assert_eq!(later.expiry, Some(Some(Expiry::In(Duration::from_secs(60)))));
+/// assert!(UpdateOptions::default().is_empty() && !later.is_empty());
 /// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -316,8 +350,9 @@ pub struct UpdateOptions {
     pub scopes: Option<BTreeSet<String>>,
     /// New metadata (replacing the old map).
     pub meta: Option<BTreeMap<String, String>>,
-    /// New expiry (`Some(None)` removes it; a past time is refused).
-    pub expires_at: Option<Option<SystemTime>>,
+    /// New expiry (`Some(None)` removes it; a past time is refused; a span
+    /// counts from the time the update's transaction stamps).
+    pub expiry: Option<Option<Expiry>>,
     /// New credit balance (`Some(None)` unmeters the key).
     pub remaining: Option<Option<u64>>,
     /// New refill (`Some(None)` removes it).
@@ -358,10 +393,45 @@ impl UpdateOptions {
         self.meta = Some(v);
         self
     }
-    /// Sets or clears the expiry.
+    /// Sets (`Some`) or clears (`None`) the expiry time.
     pub fn expires_at(mut self, v: Option<SystemTime>) -> Self {
-        self.expires_at = Some(v);
+        self.expiry = Some(v.map(Expiry::At));
         self
+    }
+    /// Expires this long after the update commits.
+    pub fn expires_in(mut self, d: Duration) -> Self {
+        self.expiry = Some(Some(Expiry::In(d)));
+        self
+    }
+    /// Sets (`Some`) or clears (`None`) the expiry.
+    pub fn expiry(mut self, v: Option<Expiry>) -> Self {
+        self.expiry = Some(v);
+        self
+    }
+    /// Whether this changes nothing.
+    pub fn is_empty(&self) -> bool {
+        let UpdateOptions {
+            name,
+            description,
+            owner,
+            scopes,
+            meta,
+            expiry,
+            remaining,
+            refill,
+            rate_limit,
+            shared_credits,
+        } = self;
+        name.is_none()
+            && description.is_none()
+            && owner.is_none()
+            && scopes.is_none()
+            && meta.is_none()
+            && expiry.is_none()
+            && remaining.is_none()
+            && refill.is_none()
+            && rate_limit.is_none()
+            && shared_credits.is_none()
     }
     /// Sets or clears the credits.
     pub fn remaining(mut self, v: Option<u64>) -> Self {

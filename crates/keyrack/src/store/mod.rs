@@ -1,0 +1,153 @@
+//! [`Store`]: one keyrack file, opened by one process.
+//!
+//! One room per verb group, each adding its own `impl Store` block:
+//! [`open`](open) (open, close, sync, compact), [`verify`](verify),
+//! [`issue`](issue) (issue and rotate), [`manage`](manage) (revoke, enable,
+//! disable, update, purge), [`read`](read) (get, list, audit and their
+//! iterators), [`pool`](pool), [`transfer`](transfer) (export, import and its
+//! dry run), and [`write`](write): the transaction and counter-flush machinery
+//! every write goes through. [`validate`](validate) holds every rule an option
+//! must meet, once.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::backend::redb::{OpenRequest, RedbBackend};
+use crate::backend::{Backend, Reader, SecretRow, Writer};
+use crate::clock::{Clock, duration_millis, from_millis};
+use crate::encoding::{
+    StoredAudit, StoredPool, StoredV1, rate_pair, refill_from_pair, refill_pair,
+};
+use crate::error::{Error, Result};
+use crate::format::{self, BODY_BYTES};
+use crate::live::{Cache, Cached, Credits, Known, Live, NEVER, PoolState, Usage};
+use crate::options::{
+    AuditOptions, Expiry, IssueOptions, ListOptions, Options, UpdateOptions, VerifyOptions,
+};
+use crate::record::{AuditEvent, AuditKind, ExportLine, KeyRecord, Pool, RateLimit, Refill};
+use crate::secret::SecretKey;
+use crate::{Outcome, fork};
+
+mod issue;
+mod manage;
+mod open;
+mod pool;
+mod read;
+mod transfer;
+mod validate;
+mod verify;
+mod write;
+
+pub use issue::Issued;
+pub use read::{AuditEvents, AuditPage, Keys, Page};
+pub use transfer::{ImportCheck, ImportError};
+pub use verify::Verification;
+
+use validate::*;
+use write::{credits_of, flusher, pool_state};
+
+/// The keyrack file format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The default prefix of a new store.
+pub const DEFAULT_PREFIX: &str = "kr";
+
+/// An open keyrack store: cheap to clone, `Send + Sync`; any number of
+/// threads verify at once while writes are serialized.
+///
+/// See the [crate docs](crate) for an example.
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl Clone for Store {
+    fn clone(&self) -> Self {
+        self.inner.handles.fetch_add(1, Ordering::Relaxed);
+        Store {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// Dropping the last handle closes the store on the dropping thread (waiting
+/// for the background flusher), so a program that drops its store and exits
+/// leaves nothing half-done behind it.
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.inner.handles.fetch_sub(1, Ordering::AcqRel) == 1
+            && self.inner.fork_generation == fork::generation()
+        {
+            let _ = self.inner.shutdown();
+        }
+    }
+}
+
+struct WriteState {
+    seq: u64,
+    rng: ChaCha20Rng,
+}
+
+struct Inner {
+    path: PathBuf,
+    backend: RwLock<Option<Box<dyn Backend>>>,
+    read_only: bool,
+    hash_key: Zeroizing<[u8; 32]>,
+    default_prefix: String,
+    prefixes: Vec<String>,
+    clock: Clock,
+    leeway_ms: i64,
+    fork_generation: u64,
+    closed: AtomicBool,
+    writes: Mutex<WriteState>,
+    cache: Cache,
+    live: Live,
+    flusher: Mutex<Option<(mpsc::Sender<()>, JoinHandle<()>)>>,
+    /// Live `Store` handles (the flusher holds the `Inner` only while flushing).
+    handles: AtomicUsize,
+    known: Known,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .field("read_only", &self.inner.read_only)
+            .field("default_prefix", &self.inner.default_prefix)
+            .field("prefixes", &self.inner.prefixes)
+            .field("closed", &self.inner.closed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn usable(&self) -> Result<()> {
+        if self.fork_generation != fork::generation() {
+            return Err(Error::WrongProcess);
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    fn with_backend<T>(&self, f: impl FnOnce(&dyn Backend) -> Result<T>) -> Result<T> {
+        let guard = self.backend.read().unwrap_or_else(|p| p.into_inner());
+        match guard.as_deref() {
+            Some(b) => f(b),
+            None => Err(Error::Closed),
+        }
+    }
+
+    fn hash(&self, key: &str) -> [u8; 32] {
+        *blake3::keyed_hash(&self.hash_key, key.as_bytes()).as_bytes()
+    }
+}
