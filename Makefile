@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyrack-target
 CARGO ?= cargo
 
-.PHONY: help demo test lint fmt clippy doc rust-test c-test python-test node-test crash-test fuzz bench-build bench
+.PHONY: help demo test bless lint fmt clippy doc rust-test c-test python-test node-test crash-test fuzz bench-build bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -14,6 +14,11 @@ demo: ## Issue a key on ./keyrack.redb, verify it, revoke it, verify again
 
 test: lint rust-test c-test python-test node-test crash-test fuzz bench-build ## Every check and test of every language (what CI runs)
 	@echo "make test: all suites passed"
+
+bless: ## Regenerate every checked-in generated file: vectors, C header and vectors, Node index.js/index.d.ts
+	KEYRACK_BLESS=1 $(CARGO) test -q -p keyrack --test vectors
+	bash bindings/c/bless.sh
+	bash bindings/node/bless.sh
 
 lint: fmt clippy doc ## fmt --check, clippy -D warnings, docs -D warnings
 
