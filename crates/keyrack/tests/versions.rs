@@ -49,7 +49,11 @@ fn every_crate_inherits_the_workspace_version() {
         );
     }
     let dep = &ws["workspace"]["dependencies"]["keyrack"]["version"];
-    assert_eq!(dep.as_str(), Some(workspace_version().as_str()), "workspace dependency on keyrack");
+    assert_eq!(
+        dep.as_str(),
+        Some(workspace_version().as_str()),
+        "workspace dependency on keyrack"
+    );
     assert_eq!(env!("CARGO_PKG_VERSION"), workspace_version());
 }
 
@@ -60,7 +64,11 @@ fn the_npm_package_carries_the_workspace_version() {
     assert_eq!(pkg["version"], v.as_str(), "bindings/node/package.json");
     let lock = json("bindings/node/package-lock.json");
     assert_eq!(lock["version"], v.as_str(), "package-lock.json version");
-    assert_eq!(lock["packages"][""]["version"], v.as_str(), "package-lock.json root package");
+    assert_eq!(
+        lock["packages"][""]["version"],
+        v.as_str(),
+        "package-lock.json root package"
+    );
 }
 
 #[test]
@@ -68,7 +76,11 @@ fn the_python_package_takes_its_version_from_cargo() {
     let py = toml("bindings/python/pyproject.toml");
     let project = py["project"].as_table().expect("[project]");
     match project.get("version") {
-        Some(v) => assert_eq!(v.as_str(), Some(workspace_version().as_str()), "pyproject version"),
+        Some(v) => assert_eq!(
+            v.as_str(),
+            Some(workspace_version().as_str()),
+            "pyproject version"
+        ),
         None => {
             let dynamic = project["dynamic"].as_array().expect("dynamic");
             assert!(
@@ -86,6 +98,10 @@ fn the_c_header_names_the_workspace_version_when_it_has_one() {
         let Some(rest) = line.strip_prefix("#define KEYRACK_VERSION ") else {
             continue;
         };
-        assert_eq!(rest.trim(), format!("\"{}\"", workspace_version()), "include/keyrack.h");
+        assert_eq!(
+            rest.trim(),
+            format!("\"{}\"", workspace_version()),
+            "include/keyrack.h"
+        );
     }
 }
