@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use keyrack::{RateLimit, Refill};
+use keyrack::{AuditKind, RateLimit, Refill, Status};
 
 use crate::values::{
     When, parse_duration, parse_pair, parse_rate_limit, parse_refill, parse_time, parse_when,
@@ -234,8 +235,8 @@ pub struct ListArgs {
     #[arg(long)]
     pub prefix: Option<String>,
     /// Only keys in this state: active, revoked, expired or disabled.
-    #[arg(long, value_parser = ["active", "revoked", "expired", "disabled"])]
-    pub status: Option<String>,
+    #[arg(long, value_parser = str::parse::<Status>)]
+    pub status: Option<Status>,
     /// Only keys not used since then (a duration ago, or a time); never-used keys included.
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
     pub unused_since: Option<When>,
@@ -338,14 +339,20 @@ pub struct AuditArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// Only this kind of event.
-    #[arg(long, value_parser = ["issued", "revoked", "rotated", "updated", "enabled", "disabled", "purged"])]
-    pub kind: Option<String>,
+    #[arg(long, value_parser = audit_kind())]
+    pub kind: Option<AuditKind>,
     /// Only events since then (a duration ago, or a time).
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
     pub since: Option<When>,
     /// At most N events (default: all).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+}
+
+/// `--kind`: the core's names (listed in `--help`), read by the core's parse.
+fn audit_kind() -> impl TypedValueParser<Value = AuditKind> {
+    PossibleValuesParser::new(AuditKind::ALL.map(|k| k.as_str()))
+        .try_map(|s| s.parse::<AuditKind>())
 }
 
 /// `import`.

@@ -27,8 +27,8 @@ use clap::Parser;
 pub mod cli;
 pub mod exit;
 pub mod output;
-mod run;
 pub mod values;
+mod verbs;
 
 /// Parses `args` (program name first), runs the verb, prints its output and
 /// any error, and returns the process exit code.
@@ -41,7 +41,7 @@ where
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
     };
-    match run::run(cli) {
+    match verbs::run(cli) {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("{}", failure.line());

@@ -1,6 +1,7 @@
 //! Which file a run uses, and every way it can refuse: missing, held,
 //! read-only, damaged, wrong pepper, bad flags. Each refusal is one line on
-//! stderr, a documented exit code, and no change.
+//! stderr, a documented exit code, and no change. And the store's prefixes,
+//! which are open options.
 
 mod support;
 
@@ -277,4 +278,27 @@ fn an_empty_keyrack_db_means_the_default_file() {
     assert!(env.exists("keyrack.redb"));
     let help = run(env.bare().args(["--help"])).ok().stdout;
     assert!(help.contains("KEYRACK_DB"), "{help}");
+}
+
+#[test]
+fn prefixes_come_from_the_first_issue_and_can_be_extended() {
+    let env = Env::new();
+    let (_, key) = env.issue(&["--prefix", "sk_live"]);
+    assert!(key.starts_with("sk_live_"));
+    let (_, key) = env.issue(&[]);
+    assert!(key.starts_with("sk_live_"), "the default now");
+    env.run(&["issue", "--name", "t", "--prefix", "sk_test"])
+        .fails(2);
+    let v = env
+        .run(&["prefixes", "--json", "--accept", "sk_test"])
+        .ok()
+        .json();
+    assert_eq!(v["default"], "sk_live");
+    assert_eq!(v["accepted"], serde_json::json!(["sk_live", "sk_test"]));
+    let (_, key) = env.issue(&["--prefix", "sk_test"]);
+    assert!(key.starts_with("sk_test_"));
+    assert_eq!(env.verify_code(&key), 0);
+    let text = env.run(&["prefixes"]).ok().stdout;
+    assert!(text.contains("default   sk_live"), "{text}");
+    env.run(&["prefixes", "--default", "Bad"]).fails(2);
 }

@@ -1,0 +1,42 @@
+//! `pool`: an owner's shared credit pool, shown or set.
+
+use serde_json::json;
+
+use super::open::with_store;
+use super::{Outcome, core, emit};
+use crate::cli::{Cli, PoolArgs};
+use crate::exit::Access;
+use crate::values::format_duration;
+
+pub(super) fn pool(cli: &Cli, a: &PoolArgs) -> Outcome {
+    let access = if a.set.is_some() {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    with_store(cli, access, |s| {
+        let pool = match a.set {
+            Some(n) => Some(
+                s.set_pool(&a.owner, n, a.refill)
+                    .map_err(|e| core(cli, e, access))?,
+            ),
+            None => s.pool(&a.owner).map_err(|e| core(cli, e, access))?,
+        };
+        if cli.json {
+            return emit(&json!({ "owner": a.owner, "pool": pool }).to_string());
+        }
+        match pool {
+            None => emit(&format!("{:?} has no credit pool", a.owner)),
+            Some(p) => {
+                let refill = p.refill.map_or(String::new(), |r| {
+                    format!(
+                        " (refills to {} every {})",
+                        r.amount,
+                        format_duration(r.every)
+                    )
+                });
+                emit(&format!("{:?}: {} credits{refill}", a.owner, p.remaining))
+            }
+        }
+    })
+}
