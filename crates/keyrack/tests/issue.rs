@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::Fixture;
-use keyrack::{Error, IssueOptions, ListOptions, Options, Store};
+use keyrack::{Error, ErrorKind, Expiry, IssueOptions, ListOptions, Options, Store};
 
 #[test]
 fn issued_key_has_default_prefix_and_hint() {
@@ -152,4 +152,37 @@ fn ids_follow_issue_time_so_listings_are_in_issue_order() {
         .collect();
     assert_eq!(listed, issued);
     assert!(issued.iter().all(|id| keyrack::format::is_id(id)));
+}
+
+#[test]
+fn expiry_either_takes_one_or_none_never_both() {
+    let day = Duration::from_secs(86_400);
+    let f = Fixture::new();
+    let at = f.clock.now() + day;
+    assert_eq!(
+        Expiry::either(Some(day), None).unwrap(),
+        Some(Expiry::In(day))
+    );
+    assert_eq!(
+        Expiry::either(None, Some(at)).unwrap(),
+        Some(Expiry::At(at))
+    );
+    assert_eq!(Expiry::either(None, None).unwrap(), None);
+    let e = Expiry::either(Some(day), Some(at)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert_eq!(e.field(), Some("expires_in"), "{e}");
+    assert!(e.to_string().contains("not both"), "{e}");
+
+    // What `either` gives is what issue takes.
+    let store = f.open();
+    let mut o = IssueOptions::new("in");
+    o.expiry = Expiry::either(Some(day), None).unwrap();
+    let r = store.issue(o).unwrap().record;
+    assert_eq!(r.expires_at, Some(r.created_at + day));
+    let mut o = IssueOptions::new("at");
+    o.expiry = Expiry::either(None, Some(at)).unwrap();
+    assert_eq!(store.issue(o).unwrap().record.expires_at, Some(at));
+    let mut o = IssueOptions::new("never");
+    o.expiry = Expiry::either(None, None).unwrap();
+    assert_eq!(store.issue(o).unwrap().record.expires_at, None);
 }
