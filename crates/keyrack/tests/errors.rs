@@ -136,3 +136,92 @@ fn a_key_passed_as_an_id_is_not_echoed() {
     }
     assert!("nope".parse::<AuditKind>().is_err());
 }
+
+#[test]
+fn error_id_is_only_ever_a_real_key_id() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a")).unwrap();
+    let ghost = "key_0123456789abcdefghijkl";
+    let e = store.get(ghost).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.id(), e.field()),
+        (ErrorKind::NotFound, Some(ghost), None)
+    );
+    // A purged key's own id is echoed too.
+    store.revoke(&i.id).unwrap();
+    store.purge(Duration::ZERO).unwrap();
+    for e in [
+        store.get(&i.id).unwrap_err(),
+        store.enable(&i.id).unwrap_err(),
+        store.rotate(&i.id, Duration::ZERO).unwrap_err(),
+    ] {
+        assert_eq!(e.id(), Some(i.id.as_str()), "{e}");
+    }
+    // A full key, a short `key_` typo, garbage: never an id.
+    let key = i.key.expose();
+    for passed in [
+        key,
+        "key_unknownbutwellshaped",
+        "../etc/passwd",
+        "",
+        "key_0123456789abcdefghijk!",
+    ] {
+        let e = store.get(passed).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{passed}: {e}");
+        assert_eq!(e.id(), None, "{passed}: {e}");
+        assert!(!format!("{e} {e:?}").contains(&key[3..20]), "{e}");
+    }
+    // Other errors have no id.
+    for e in [
+        store.list(&ListOptions::default().limit(0)).unwrap_err(),
+        Error::Closed,
+        Error::ReadOnly,
+    ] {
+        assert_eq!(e.id(), None, "{e}");
+    }
+}
+
+#[test]
+fn error_field_names_the_argument_of_an_invalid_argument_only() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("a")).unwrap();
+    let invalid = [
+        (
+            store.list(&ListOptions::default().limit(0)).unwrap_err(),
+            "limit",
+        ),
+        (
+            store
+                .audit(&AuditOptions::default().cursor("nope"))
+                .unwrap_err(),
+            "cursor",
+        ),
+        (store.issue(IssueOptions::new("a\0b")).unwrap_err(), "name"),
+        (
+            store
+                .update(&i.id, UpdateOptions::default().expires_in(Duration::ZERO))
+                .unwrap_err(),
+            "expires_in",
+        ),
+        (store.set_pool("", 1, None).unwrap_err(), "owner"),
+        (store.import_json_lines("{").unwrap_err(), "record"),
+    ];
+    for (e, field) in invalid {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        assert_eq!(e.field(), Some(field), "{e}");
+        assert!(e.to_string().contains(&format!("`{field}`")), "{e}");
+        assert_eq!(e.id(), None, "{e}");
+    }
+    store.close().unwrap();
+    for e in [
+        store.get(&i.id).unwrap_err(),
+        store.issue(IssueOptions::new("")).unwrap_err(),
+        Error::NotFound { id: i.id.clone() },
+        Error::ReadOnly,
+        Error::PepperMismatch,
+    ] {
+        assert_eq!(e.field(), None, "{e}");
+    }
+}

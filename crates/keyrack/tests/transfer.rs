@@ -5,7 +5,9 @@ mod common;
 use std::time::Duration;
 
 use common::Fixture;
-use keyrack::{Error, ErrorKind, ExportLine, IssueOptions, ListOptions, Outcome, Refill, Store};
+use keyrack::{
+    AuditOptions, Error, ErrorKind, ExportLine, IssueOptions, ListOptions, Outcome, Refill, Store,
+};
 
 /// Two keys to move between stores: `a` with an owner, a scope, metadata
 /// and `credits`; `b` revoked.
@@ -232,4 +234,179 @@ fn export_then_import_moves_records_without_secrets() {
     bad.scopes.insert(String::new());
     let e = other.import(vec![bad]).unwrap_err();
     assert!(e.to_string().contains("record 1"), "{e}");
+}
+
+/// An export of three records (`a` metered, `b` revoked, `s` drawing on
+/// owner `org`'s pool) and, on its last line, `org`'s pool; with the ids.
+fn an_export_with_a_pool() -> (String, [String; 3]) {
+    let f = Fixture::new();
+    let store = f.open();
+    let (a, b) = a_metered_and_b_revoked(&store, 5);
+    store.set_pool("org", 10, None).unwrap();
+    let s = store
+        .issue(IssueOptions::new("s").owner("org").shared_credits(true))
+        .unwrap();
+    let mut out = Vec::new();
+    assert_eq!(store.export(&mut out).unwrap(), 3);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 4);
+    assert!(
+        text.lines().last().unwrap().starts_with(r#"{"pool":"org""#),
+        "{text}"
+    );
+    (text, [a.id, b.id, s.id])
+}
+
+/// The 1-based line of `text` that holds `id`.
+fn line_of(text: &str, id: &str) -> usize {
+    text.lines().position(|l| l.contains(id)).unwrap() + 1
+}
+
+/// Everything a store shows of itself: records, audit events, org's pool.
+fn contents(store: &Store) -> (Vec<keyrack::KeyRecord>, usize, Option<keyrack::Pool>) {
+    (
+        store.list(&ListOptions::default()).unwrap().records,
+        store.audit(&AuditOptions::default()).unwrap().events.len(),
+        store.pool("org").unwrap(),
+    )
+}
+
+#[test]
+fn check_import_counts_and_writes_nothing() {
+    let (text, ids) = an_export_with_a_pool();
+    let f = Fixture::new();
+    let store = f.open();
+    let want = store.check_import_json_lines(&text).unwrap();
+    assert_eq!(
+        (want.records, want.pools, want.already_present.len()),
+        (3, 1, 0)
+    );
+    assert_eq!(
+        store
+            .check_import_json_lines(&format!("\n\n{text}\n"))
+            .unwrap(),
+        want,
+        "blank lines are skipped"
+    );
+    assert_eq!(contents(&store), (Vec::new(), 0, None), "nothing written");
+    let empty = store.check_import_json_lines("").unwrap();
+    assert_eq!((empty.records, empty.pools), (0, 0));
+
+    // After a real import, the ids are listed with their lines (blank lines
+    // counted); the pool line is refused since org now has one.
+    assert_eq!(store.import_json_lines(&text).unwrap(), 3);
+    let before = contents(&store);
+    let records: String = text.lines().take(3).map(|l| format!("\n{l}")).collect();
+    let check = store.check_import_json_lines(&records).unwrap();
+    assert_eq!((check.records, check.pools), (3, 0));
+    let mut want: Vec<(usize, String)> = ids
+        .iter()
+        .map(|id| (line_of(&records, id), id.clone()))
+        .collect();
+    want.sort();
+    assert_eq!(check.already_present, want);
+    let lines: Vec<usize> = want.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [2, 3, 4], "the blank first line counts");
+    let refused = store.check_import_json_lines(&text).unwrap_err();
+    assert_eq!(refused.line, Some(4), "{refused}");
+    assert_eq!(refused.error.field(), Some("pool"), "{refused}");
+    // The import itself refuses the first id already present, by its line.
+    let e = store.import_json_lines(&records).unwrap_err();
+    assert!(
+        e.to_string().contains(&format!("line {}:", want[0].0)),
+        "{e}"
+    );
+    assert_eq!(e.field(), Some("id"));
+    assert_eq!(contents(&store), before, "nothing written");
+}
+
+#[test]
+fn check_import_refuses_each_line_as_the_import_does() {
+    let (text, ids) = an_export_with_a_pool();
+    let lines: Vec<&str> = text.lines().collect();
+    let b_line = line_of(&text, &ids[1]);
+    let with_line = |n: usize, new: &str| {
+        let mut v: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        v[n - 1] = new.to_owned();
+        v.join("\n")
+    };
+    let sk = lines[b_line - 1].replace(r#""prefix":"kr""#, r#""prefix":"sk""#);
+    let cases: Vec<(String, usize, &str)> = vec![
+        (with_line(b_line, &sk), b_line, "prefix"),
+        (format!("{text}\nnot json"), 6, "record"),
+        (format!("\n{}\n{}", lines[0], lines[0]), 3, "id"),
+        (
+            with_line(4, r#"{"pool":"","remaining":1,"refill":null}"#),
+            4,
+            "owner",
+        ),
+        (
+            with_line(2, &lines[1].replacen('{', r#"{"key":"x","#, 1)),
+            2,
+            "record",
+        ),
+    ];
+    let f = Fixture::new();
+    let store = f.open();
+    for (bad, line, field) in &cases {
+        let refused = store.check_import_json_lines(bad).unwrap_err();
+        assert_eq!(refused.line, Some(*line), "{refused}");
+        assert_eq!(
+            refused.error.kind(),
+            ErrorKind::InvalidArgument,
+            "{refused}"
+        );
+        assert_eq!(refused.error.field(), Some(*field), "{refused}");
+        assert!(
+            refused.to_string().starts_with(&format!("line {line}: ")),
+            "{refused}"
+        );
+        let imported = store.import_json_lines(bad).unwrap_err();
+        let converted = Error::from(refused);
+        assert_eq!(converted.to_string(), imported.to_string());
+        assert_eq!(converted.kind(), imported.kind());
+        assert_eq!(converted.field(), imported.field());
+        assert!(
+            matches!(&converted, Error::InvalidArgument { reason, .. } if reason.starts_with(&format!("line {line}: "))),
+            "{converted}"
+        );
+    }
+    // A pool for an owner that already has one: refused on the pool's line.
+    store.set_pool("org", 1, None).unwrap();
+    let before = contents(&store);
+    let refused = store.check_import_json_lines(&text).unwrap_err();
+    assert_eq!(refused.line, Some(4), "{refused}");
+    assert_eq!(refused.error.field(), Some("pool"), "{refused}");
+    let imported = store.import_json_lines(&text).unwrap_err();
+    assert_eq!(Error::from(refused).to_string(), imported.to_string());
+    assert_eq!(contents(&store), before, "nothing written");
+}
+
+#[test]
+fn check_import_works_read_only_and_refuses_when_closed() {
+    let (text, ids) = an_export_with_a_pool();
+    let f = Fixture::new();
+    let store = f.open();
+    let first = text.lines().next().unwrap();
+    assert_eq!(store.import_json_lines(first).unwrap(), 1);
+    store.close().unwrap();
+    let ro = Store::open(f.path(), f.options().read_only(true)).unwrap();
+    let before = contents(&ro);
+    let check = ro.check_import_json_lines(&text).unwrap();
+    assert_eq!((check.records, check.pools), (3, 1));
+    let present = ids.iter().find(|id| first.contains(id.as_str())).unwrap();
+    assert_eq!(check.already_present, [(1, present.clone())]);
+    let refused = ro.check_import_json_lines("\nnot json").unwrap_err();
+    assert_eq!(refused.line, Some(2));
+    assert_eq!(
+        ro.import_json_lines(&text).unwrap_err().kind(),
+        ErrorKind::ReadOnly
+    );
+    assert_eq!(contents(&ro), before);
+    ro.close().unwrap();
+    let refused = ro.check_import_json_lines(&text).unwrap_err();
+    assert_eq!(refused.line, None);
+    assert_eq!(refused.error.kind(), ErrorKind::Closed);
+    assert_eq!(refused.to_string(), Error::Closed.to_string());
+    assert_eq!(Error::from(refused).kind(), ErrorKind::Closed);
 }

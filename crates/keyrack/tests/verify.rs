@@ -7,7 +7,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use common::Fixture;
-use keyrack::{IssueOptions, Options, Outcome, Store, VerifyOptions};
+use keyrack::{ErrorKind, IssueOptions, Options, Outcome, Store, Verification, VerifyOptions};
 
 #[test]
 fn revoke_is_seen_by_concurrent_verifiers_at_once() {
@@ -232,4 +232,83 @@ fn unknown_keys_are_answered_without_reading_storage() {
         Outcome::NotFound
     );
     assert!(store.verify(issued[2].key.expose()).unwrap().is_valid());
+}
+
+#[test]
+fn verify_headers_finds_the_key_and_applies_the_options() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store
+        .issue(IssueOptions::new("h").scope("read").remaining(10))
+        .unwrap();
+    let key = i.key.expose().to_owned();
+    let (api_key, bearer) = (format!("Api-Key {key}"), format!("Bearer {key}"));
+    let read = VerifyOptions::default().scope("read").cost(2);
+    let headers: [Vec<(&str, &str)>; 5] = [
+        vec![("x-api-key", &key)],
+        vec![("accept", "*/*"), ("X-Api-Key", &key)],
+        vec![("Authorization", &api_key)],
+        vec![("authorization", &bearer)],
+        // x-api-key wins over Authorization.
+        vec![("Authorization", "Bearer kr_nope"), ("x-api-key", &key)],
+    ];
+    for (n, h) in headers.iter().enumerate() {
+        let v = store.verify_headers(h.iter().copied(), &read).unwrap();
+        assert_eq!(v.outcome, Outcome::Valid, "{h:?}");
+        assert_eq!(v.remaining, Some(10 - 2 * (n as u64 + 1)), "cost 2 spent");
+        assert_eq!(v.record.unwrap().id, i.id);
+    }
+    // Owned header names work too; the options still apply.
+    let owned = vec![(String::from("x-api-key"), key.as_str())];
+    let write = VerifyOptions::default().scope("write");
+    assert_eq!(
+        store.verify_headers(owned.clone(), &write).unwrap().outcome,
+        Outcome::InsufficientScope
+    );
+    let dear = VerifyOptions::default().cost(1000);
+    assert_eq!(
+        store.verify_headers(owned, &dear).unwrap().outcome,
+        Outcome::UsageExceeded
+    );
+    assert_eq!(store.get(&i.id).unwrap().remaining, Some(0));
+    assert_eq!(
+        store
+            .verify_headers([("x-api-key", "kr_garbage")], &read)
+            .unwrap()
+            .outcome,
+        Outcome::Malformed
+    );
+}
+
+#[test]
+fn verify_headers_without_a_key_is_missing_and_sees_revokes() {
+    let f = Fixture::new();
+    let store = f.open();
+    let i = store.issue(IssueOptions::new("h")).unwrap();
+    let key = i.key.expose().to_owned();
+    let none = VerifyOptions::default();
+    let missing: [Vec<(&str, &str)>; 5] = [
+        vec![],
+        vec![("accept", "*/*")],
+        vec![("x-api-key", "  ")],
+        vec![("Authorization", "Basic dXNlcjpwYXNz")],
+        vec![("Authorization", "Bearer ")],
+    ];
+    for h in missing {
+        let v = store.verify_headers(h.iter().copied(), &none).unwrap();
+        assert_eq!(v, Verification::bare(Outcome::Missing), "{h:?}");
+    }
+    assert_eq!(store.get(&i.id).unwrap().uses, 0, "nothing was counted");
+    store.revoke(&i.id).unwrap();
+    let v = store
+        .verify_headers([("Authorization", format!("Bearer {key}").as_str())], &none)
+        .unwrap();
+    assert_eq!(v.outcome, Outcome::Revoked);
+    assert_eq!(v.record.unwrap().id, i.id);
+    // A closed store is an error, with or without a key header.
+    store.close().unwrap();
+    for h in [vec![("x-api-key", key.as_str())], vec![]] {
+        let e = store.verify_headers(h, &none).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+    }
 }
