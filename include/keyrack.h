@@ -8,10 +8,14 @@
  *  - Every function returning keyrack_result returns KEYRACK_OK (0) on
  *    success; on failure keyrack_last_error_message() has the detail, and
  *    no output parameter was written.
+ *  - Names are keyrack_<noun>_<verb> (keyrack_store_open, keyrack_pool_set);
+ *    the verbs of a key take the store first (keyrack_issue, keyrack_verify).
  *  - Handles are opaque. Whatever keyrack allocates is freed by the matching
  *    keyrack_*_free function, which accepts NULL. A string keyrack allocates
- *    for the caller (a secret key, an export) is freed (and wiped) with
- *    keyrack_key_free.
+ *    for the caller is freed (and wiped) with keyrack_key_free when it is a
+ *    secret key, with keyrack_string_free otherwise (keyrack_export's text).
+ *  - Cursors (keyrack_keys_next, keyrack_audit_events_next) answer
+ *    KEYRACK_OK with the next item, or with NULL at the end.
  *  - Strings passed in are UTF-8, NUL-terminated unless the function takes
  *    an explicit length. Strings returned are UTF-8, NUL-terminated, and
  *    borrowed from the handle they came from unless stated otherwise.
@@ -98,106 +102,6 @@ typedef uint32_t keyrack_result;
 #endif // __cplusplus
 
 /**
- * Why a string is not a well-formed key or prefix. Stable numbers;
- * KEYRACK_FORMAT_OK (0) means it is well-formed.
- */
-enum keyrack_format_error
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Well-formed.
-   */
-  KEYRACK_FORMAT_OK = 0,
-  /**
-   * Empty input.
-   */
-  KEYRACK_FORMAT_EMPTY = 1,
-  /**
-   * Longer than 256 bytes.
-   */
-  KEYRACK_FORMAT_TOO_LONG = 2,
-  /**
-   * Shorter than the shortest possible key.
-   */
-  KEYRACK_FORMAT_TOO_SHORT = 3,
-  /**
-   * A character outside the allowed set (also any non-ASCII byte).
-   */
-  KEYRACK_FORMAT_BAD_CHARACTER = 4,
-  /**
-   * The prefix breaks the prefix rules.
-   */
-  KEYRACK_FORMAT_BAD_PREFIX = 5,
-  /**
-   * The check characters do not match the CRC32 of the rest.
-   */
-  KEYRACK_FORMAT_BAD_CHECKSUM = 6,
-  /**
-   * Malformed for a reason this version of the C API has no number for.
-   */
-  KEYRACK_FORMAT_OTHER = 99,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum keyrack_format_error keyrack_format_error;
-#else
-typedef uint32_t keyrack_format_error;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * What an audit event records. Stable numbers; 0 is for a kind this build
- * of the C API does not know (and for a NULL event).
- */
-enum keyrack_audit_kind
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  /**
-   * Not a kind this version knows.
-   */
-  KEYRACK_AUDIT_UNKNOWN = 0,
-  /**
-   * A key was issued.
-   */
-  KEYRACK_AUDIT_ISSUED = 1,
-  /**
-   * A key was revoked.
-   */
-  KEYRACK_AUDIT_REVOKED = 2,
-  /**
-   * A key got a new secret.
-   */
-  KEYRACK_AUDIT_ROTATED = 3,
-  /**
-   * A key's settings changed.
-   */
-  KEYRACK_AUDIT_UPDATED = 4,
-  /**
-   * A key was enabled.
-   */
-  KEYRACK_AUDIT_ENABLED = 5,
-  /**
-   * A key was disabled.
-   */
-  KEYRACK_AUDIT_DISABLED = 6,
-  /**
-   * A key's record was purged.
-   */
-  KEYRACK_AUDIT_PURGED = 7,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum keyrack_audit_kind keyrack_audit_kind;
-#else
-typedef uint32_t keyrack_audit_kind;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * What a verify found. The numbers are stable; 0 is never an outcome, so a
  * zeroed variable never reads as valid.
  */
@@ -256,6 +160,106 @@ typedef uint32_t keyrack_outcome;
 #endif // __cplusplus
 
 /**
+ * What an audit event records. Stable numbers; 0 is for a kind this build
+ * of the C API does not know (and for a NULL event).
+ */
+enum keyrack_audit_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a kind this version knows.
+   */
+  KEYRACK_AUDIT_UNKNOWN = 0,
+  /**
+   * A key was issued.
+   */
+  KEYRACK_AUDIT_ISSUED = 1,
+  /**
+   * A key was revoked.
+   */
+  KEYRACK_AUDIT_REVOKED = 2,
+  /**
+   * A key got a new secret.
+   */
+  KEYRACK_AUDIT_ROTATED = 3,
+  /**
+   * A key's settings changed.
+   */
+  KEYRACK_AUDIT_UPDATED = 4,
+  /**
+   * A key was enabled.
+   */
+  KEYRACK_AUDIT_ENABLED = 5,
+  /**
+   * A key was disabled.
+   */
+  KEYRACK_AUDIT_DISABLED = 6,
+  /**
+   * A key's record was purged.
+   */
+  KEYRACK_AUDIT_PURGED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum keyrack_audit_kind keyrack_audit_kind;
+#else
+typedef uint32_t keyrack_audit_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a string is not a well-formed key or prefix. Stable numbers;
+ * KEYRACK_FORMAT_OK (0) means it is well-formed.
+ */
+enum keyrack_format_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Well-formed.
+   */
+  KEYRACK_FORMAT_OK = 0,
+  /**
+   * Empty input.
+   */
+  KEYRACK_FORMAT_EMPTY = 1,
+  /**
+   * Longer than 256 bytes.
+   */
+  KEYRACK_FORMAT_TOO_LONG = 2,
+  /**
+   * Shorter than the shortest possible key.
+   */
+  KEYRACK_FORMAT_TOO_SHORT = 3,
+  /**
+   * A character outside the allowed set (also any non-ASCII byte).
+   */
+  KEYRACK_FORMAT_BAD_CHARACTER = 4,
+  /**
+   * The prefix breaks the prefix rules.
+   */
+  KEYRACK_FORMAT_BAD_PREFIX = 5,
+  /**
+   * The check characters do not match the CRC32 of the rest.
+   */
+  KEYRACK_FORMAT_BAD_CHECKSUM = 6,
+  /**
+   * Malformed for a reason this version of the C API has no number for.
+   */
+  KEYRACK_FORMAT_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum keyrack_format_error keyrack_format_error;
+#else
+typedef uint32_t keyrack_format_error;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A key's lifecycle state, as keyrack_list filters it. Stable numbers.
  */
 enum keyrack_status
@@ -294,6 +298,11 @@ typedef uint32_t keyrack_status;
 typedef struct keyrack_audit_event keyrack_audit_event;
 
 /**
+ * first, page after page: see keyrack_audit_events_open. Not synchronised.
+ */
+typedef struct keyrack_audit_events keyrack_audit_events;
+
+/**
  * Which audit events keyrack_audit returns (a builder). Not synchronised.
  */
 typedef struct keyrack_audit_options keyrack_audit_options;
@@ -304,10 +313,16 @@ typedef struct keyrack_audit_options keyrack_audit_options;
 typedef struct keyrack_audit_page keyrack_audit_page;
 
 /**
- * A clock the store reads "now" from. keyrack_clock_manual makes one that
+ * A clock the store reads "now" from. keyrack_clock_new_manual makes one that
  * moves only when told to, for tests that replay time.
  */
 typedef struct keyrack_clock keyrack_clock;
+
+/**
+ * What keyrack_import_check found (read it with the
+ * keyrack_import_report_* getters). Not synchronised.
+ */
+typedef struct keyrack_import_report keyrack_import_report;
 
 /**
  * What to issue (a builder; see keyrack_issue_options_new). Not synchronised.
@@ -323,6 +338,13 @@ typedef struct keyrack_issued keyrack_issued;
  * The keys of one keyrack_issue_many call, in the order asked.
  */
 typedef struct keyrack_issued_list keyrack_issued_list;
+
+/**
+ * A cursor over every record matching a keyrack_list_options, page after
+ * page (the options' limit is the page size): see keyrack_keys_open. Not
+ * synchronised.
+ */
+typedef struct keyrack_keys keyrack_keys;
 
 /**
  * Which records keyrack_list returns (a builder). Not synchronised.
@@ -380,71 +402,6 @@ extern "C" {
 const char *keyrack_version(void);
 
 /**
- * A static, NUL-terminated description of a result code ("no key with this
- * id", …). Unknown codes give "unknown keyrack_result". Never NULL; never free it.
- */
-const char *keyrack_result_message(uint32_t result);
-
-/**
- * The name of a result code ("KEYRACK_NOT_FOUND", …), or
- * "KEYRACK_UNKNOWN" for a number that is not one. Static; never NULL.
- */
-const char *keyrack_result_name(uint32_t result);
-
-/**
- * The detail of the last call on this thread that did not return
- * KEYRACK_OK, prefixed with the function's name (e.g. "keyrack_get: no key
- * with id ..."). A call that succeeds leaves it alone; it is "" until a call
- * on this thread fails. Never NULL. The text is owned by keyrack and stays
- * valid until the next failing keyrack call on the same thread; never free it.
- */
-const char *keyrack_last_error_message(void);
-
-/**
- * Checks a key's format without any store: `key_len` bytes at `key` (need
- * not be NUL-terminated). On KEYRACK_OK, `*out_error` is KEYRACK_FORMAT_OK
- * or the reason it is malformed, and `*out_prefix_len` (may be NULL) the
- * prefix length of a well-formed key (the key is `<prefix>_<43 body><6
- * check>`), else 0. It does not know which prefixes a store accepts.
- */
-keyrack_result keyrack_format_parse(const char *key,
-                                    size_t key_len,
-                                    keyrack_format_error *out_error,
-                                    size_t *out_prefix_len);
-
-/**
- * Checks a prefix (NUL-terminated): 1-20 chars of [a-z0-9_], starting with
- * a letter, no "__", no trailing "_". On KEYRACK_OK `*out_error` is
- * KEYRACK_FORMAT_OK or KEYRACK_FORMAT_BAD_PREFIX. A prefix that is not UTF-8
- * is KEYRACK_INVALID_ARGUMENT.
- */
-keyrack_result keyrack_format_check_prefix(const char *prefix, keyrack_format_error *out_error);
-
-/**
- * Builds the key for `prefix` (NUL-terminated) and the 32 body bytes at
- * `body` (`body_len` must be 32), as a store would from random bytes. For
- * tests and vectors. `*out_key` is NUL-terminated; free (and wipe) it with
- * keyrack_key_free.
- */
-keyrack_result keyrack_format_compose(const char *prefix,
-                                      const uint8_t *body,
-                                      size_t body_len,
-                                      char **out_key);
-
-/**
- * The snake_case name of a format error, as the test vectors spell it:
- * "ok", "empty", "too_long", "too_short", "bad_character", "bad_prefix",
- * "bad_checksum", "other" (also for unknown values). Static; never NULL.
- */
-const char *keyrack_format_error_name(uint32_t error);
-
-/**
- * The documented regular expression (POSIX ERE compatible) matching every
- * well-formed key; confirm matches with keyrack_format_parse. Static.
- */
-const char *keyrack_format_regex(void);
-
-/**
  * Creates issue options for a key called `name` (NUL-terminated UTF-8).
  * Free with keyrack_issue_options_free.
  */
@@ -484,12 +441,15 @@ keyrack_result keyrack_issue_options_add_meta(keyrack_issue_options *options,
 keyrack_result keyrack_issue_options_set_prefix(keyrack_issue_options *options, const char *prefix);
 
 /**
- * Expires `ms` milliseconds after issue (must be positive; checked at issue).
+ * Expires `ms` milliseconds after issue (must be positive; checked at
+ * issue). Give this or keyrack_issue_options_set_expires_at_ms, not both
+ * (the issue is then KEYRACK_INVALID_ARGUMENT). Setting it again replaces it.
  */
 keyrack_result keyrack_issue_options_set_expires_in_ms(keyrack_issue_options *options, int64_t ms);
 
 /**
  * Expires at `at_ms` (ms since the Unix epoch; must be in the future).
+ * Not together with keyrack_issue_options_set_expires_in_ms.
  */
 keyrack_result keyrack_issue_options_set_expires_at_ms(keyrack_issue_options *options,
                                                        int64_t at_ms);
@@ -586,13 +546,6 @@ keyrack_result keyrack_issued_take_key(keyrack_issued *issued, char **out_key, s
 void keyrack_key_free(char *key);
 
 /**
- * Frees a string keyrack allocated for the caller that is not a secret,
- * such as the text of keyrack_export (wiped all the same). Its end is found
- * by its NUL, so it must be unmodified. NULL does nothing.
- */
-void keyrack_string_free(char *text);
-
-/**
  * Frees an issued key, wiping its secret if it was not taken. NULL does nothing.
  */
 void keyrack_issued_free(keyrack_issued *issued);
@@ -612,12 +565,6 @@ keyrack_issued *keyrack_issued_list_get(keyrack_issued_list *list, size_t index)
  * Frees the list and every key in it (wiping secrets not taken). NULL does nothing.
  */
 void keyrack_issued_list_free(keyrack_issued_list *list);
-
-/**
- * Reads key `id`'s record (NUL-terminated id), with live use counters, into
- * `*out_record` (free with keyrack_record_free). Unknown id: KEYRACK_NOT_FOUND.
- */
-keyrack_result keyrack_get(const keyrack_store *store, const char *id, keyrack_record **out_record);
 
 /**
  * Revokes key `id` at once and for good: once this returns, no verify in any
@@ -702,13 +649,24 @@ keyrack_result keyrack_update_options_add_meta(keyrack_update_options *options,
 keyrack_result keyrack_update_options_clear_meta(keyrack_update_options *options);
 
 /**
- * Sets the expiry to `at_ms` (ms since the Unix epoch; a past time is refused at update).
+ * Expires the key `ms` milliseconds after the update commits (counted from
+ * the time its transaction stamps; must be above zero, checked at update).
+ * Give this or keyrack_update_options_set_expires_at_ms, not both (the
+ * update is then KEYRACK_INVALID_ARGUMENT).
+ */
+keyrack_result keyrack_update_options_set_expires_in_ms(keyrack_update_options *options,
+                                                        int64_t ms);
+
+/**
+ * Sets the expiry to `at_ms` (ms since the Unix epoch; a past time is
+ * refused at update). Not together with keyrack_update_options_set_expires_in_ms.
  */
 keyrack_result keyrack_update_options_set_expires_at_ms(keyrack_update_options *options,
                                                         int64_t at_ms);
 
 /**
- * Removes the expiry: the key never expires.
+ * Removes the expiry: the key never expires. Undoes the expiry setters
+ * called before it; one called after it sets an expiry again.
  */
 keyrack_result keyrack_update_options_clear_expiry(keyrack_update_options *options);
 
@@ -762,6 +720,144 @@ keyrack_result keyrack_update(const keyrack_store *store,
                               const char *id,
                               const keyrack_update_options *change,
                               keyrack_record **out_record);
+
+/**
+ * Creates default open options (default prefix `kr` for a new store, no
+ * pepper, read-write, create when missing, the system clock). Free with
+ * keyrack_options_free.
+ */
+keyrack_result keyrack_options_new(keyrack_options **out_options);
+
+/**
+ * Frees open options. NULL does nothing.
+ */
+void keyrack_options_free(keyrack_options *options);
+
+/**
+ * Sets the default prefix of issued keys (NUL-terminated UTF-8; checked at open).
+ */
+keyrack_result keyrack_options_set_prefix(keyrack_options *options, const char *prefix);
+
+/**
+ * Adds an accepted prefix (NUL-terminated UTF-8). Once any is added, the
+ * added set replaces the store's saved set at open.
+ */
+keyrack_result keyrack_options_add_prefix(keyrack_options *options, const char *prefix);
+
+/**
+ * Sets the pepper: exactly 32 bytes at `pepper` (`pepper_len` must be 32).
+ * keyrack copies them; wipe yours when you like.
+ */
+keyrack_result keyrack_options_set_pepper(keyrack_options *options,
+                                          const uint8_t *pepper,
+                                          size_t pepper_len);
+
+/**
+ * Opens read-only (several processes may, while no writer holds the file).
+ */
+keyrack_result keyrack_options_set_read_only(keyrack_options *options, bool read_only);
+
+/**
+ * Whether to create a missing file (default true).
+ */
+keyrack_result keyrack_options_set_create(keyrack_options *options, bool create);
+
+/**
+ * Uses `clock` (shared: advancing it later moves the store's time too).
+ */
+keyrack_result keyrack_options_set_clock(keyrack_options *options, const keyrack_clock *clock);
+
+/**
+ * Grace allowed past a key's expiry, in milliseconds (default 0).
+ */
+keyrack_result keyrack_options_set_leeway_ms(keyrack_options *options, int64_t leeway_ms);
+
+/**
+ * How often in-memory use counters are written to the file, in
+ * milliseconds (default 1000); they are also written on close.
+ */
+keyrack_result keyrack_options_set_flush_interval_ms(keyrack_options *options, int64_t interval_ms);
+
+/**
+ * Most keys kept in the verify cache (default 1,000,000).
+ */
+keyrack_result keyrack_options_set_cache_capacity(keyrack_options *options, size_t keys);
+
+/**
+ * Opens (or creates) the store at `path` (NUL-terminated UTF-8). `options`
+ * may be NULL for the defaults. On success `*out_store` is a handle to free
+ * with keyrack_store_free. A file already open in this or another process
+ * gives KEYRACK_ALREADY_OPEN.
+ */
+keyrack_result keyrack_store_open(const char *path,
+                                  const keyrack_options *options,
+                                  keyrack_store **out_store);
+
+/**
+ * Writes pending counters, releases the file and makes every later call on
+ * this handle (from any thread) fail with KEYRACK_CLOSED. Closing twice is
+ * harmless. The handle must still be freed with keyrack_store_free.
+ */
+keyrack_result keyrack_store_close(const keyrack_store *store);
+
+/**
+ * Writes the in-memory counters (uses, last use, refusals, credits) now, durably.
+ */
+keyrack_result keyrack_store_sync(const keyrack_store *store);
+
+/**
+ * Writes pending counters, then rewrites the store file to give free space
+ * back to the file system (worth it after many revocations and purges, or a
+ * large relaxed import). Verifies that miss the cache wait while it runs.
+ * `out_compacted` may be NULL; else it receives whether the file was
+ * rewritten. On a store opened read-only it fails with KEYRACK_READ_ONLY.
+ *
+ * ```c
+ * bool compacted = false;
+ * if (keyrack_store_compact(store, &compacted) != KEYRACK_OK)
+ *     fprintf(stderr, "compact: %s\n", keyrack_last_error_message());
+ * ```
+ */
+keyrack_result keyrack_store_compact(const keyrack_store *store, bool *out_compacted);
+
+/**
+ * Closes the store if still open (errors are dropped: call
+ * keyrack_store_close first to see them) and frees the handle. NULL does
+ * nothing. No other thread may use the handle during or after this call.
+ */
+void keyrack_store_free(keyrack_store *store);
+
+/**
+ * Sets `owner`'s shared credit pool (NUL-terminated owner) to `remaining`
+ * credits, topped up to `refill_amount` every `refill_every_ms`. Both 0
+ * means no refill; any other pair is a refill the core checks (at least a
+ * second apart, so an amount with `refill_every_ms` 0 is
+ * KEYRACK_INVALID_ARGUMENT). Keys issued with shared credits spend it.
+ */
+keyrack_result keyrack_pool_set(const keyrack_store *store,
+                                const char *owner,
+                                uint64_t remaining,
+                                uint64_t refill_amount,
+                                int64_t refill_every_ms);
+
+/**
+ * Reads `owner`'s credit pool, with live spending. `*out_exists` tells
+ * whether the owner has one; when it does, `*out_remaining` is its balance
+ * and, unless NULL, `*out_refill_amount` / `*out_refill_every_ms` its refill
+ * (both 0 when it has none). When it does not, only `*out_exists` is written.
+ */
+keyrack_result keyrack_pool_get(const keyrack_store *store,
+                                const char *owner,
+                                bool *out_exists,
+                                uint64_t *out_remaining,
+                                uint64_t *out_refill_amount,
+                                int64_t *out_refill_every_ms);
+
+/**
+ * Reads key `id`'s record (NUL-terminated id), with live use counters, into
+ * `*out_record` (free with keyrack_record_free). Unknown id: KEYRACK_NOT_FOUND.
+ */
+keyrack_result keyrack_get(const keyrack_store *store, const char *id, keyrack_record **out_record);
 
 /**
  * Creates list options: no filter, 100 records a page. Free with keyrack_list_options_free.
@@ -836,6 +932,40 @@ const char *keyrack_page_next_cursor(const keyrack_page *page);
 void keyrack_page_free(keyrack_page *page);
 
 /**
+ * Opens a cursor over every record matching `options` (NULL: all records;
+ * the options are copied, free them when you like), in id order, never
+ * secrets. Read it with keyrack_keys_next; free it with keyrack_keys_free.
+ * Pages are read as the cursor needs them, so keys issued meanwhile past
+ * the cursor show up too.
+ *
+ * ```c
+ * keyrack_keys *keys = NULL;
+ * const keyrack_record *r = NULL;
+ * keyrack_result rc = keyrack_keys_open(store, NULL, &keys);
+ * while (rc == KEYRACK_OK && (rc = keyrack_keys_next(keys, &r)) == KEYRACK_OK && r)
+ *     printf("%s\n", keyrack_record_name(r));
+ * keyrack_keys_free(keys);
+ * ```
+ */
+keyrack_result keyrack_keys_open(const keyrack_store *store,
+                                 const keyrack_list_options *options,
+                                 keyrack_keys **out_keys);
+
+/**
+ * The next record: on KEYRACK_OK, `*out_record` is the record, or NULL once
+ * every record was read (the end; later calls answer NULL again). The
+ * record is borrowed from the cursor and valid until the next call on it
+ * (or its free). A store failure while reading a page is returned once
+ * (nothing written), and the cursor then ends.
+ */
+keyrack_result keyrack_keys_next(keyrack_keys *keys, const keyrack_record **out_record);
+
+/**
+ * Frees a cursor (and the record it lent). NULL does nothing.
+ */
+void keyrack_keys_free(keyrack_keys *keys);
+
+/**
  * Creates audit options: every event, 100 a page. Free with keyrack_audit_options_free.
  */
 keyrack_result keyrack_audit_options_new(keyrack_audit_options **out_options);
@@ -899,6 +1029,335 @@ const char *keyrack_audit_page_next_cursor(const keyrack_audit_page *page);
 void keyrack_audit_page_free(keyrack_audit_page *page);
 
 /**
+ * Opens a cursor over every audit event matching `options` (NULL: all; the
+ * options are copied), oldest first. Read it with keyrack_audit_events_next
+ * as keyrack_keys_next reads records; free it with keyrack_audit_events_free.
+ */
+keyrack_result keyrack_audit_events_open(const keyrack_store *store,
+                                         const keyrack_audit_options *options,
+                                         keyrack_audit_events **out_events);
+
+/**
+ * The next event: on KEYRACK_OK, `*out_event` is the event, or NULL once
+ * every event was read. Borrowed from the cursor until the next call on it;
+ * errors as keyrack_keys_next.
+ */
+keyrack_result keyrack_audit_events_next(keyrack_audit_events *events,
+                                         const keyrack_audit_event **out_event);
+
+/**
+ * Frees an audit cursor (and the event it lent). NULL does nothing.
+ */
+void keyrack_audit_events_free(keyrack_audit_events *events);
+
+/**
+ * Writes every record (never a secret) as one line of JSON each, in id
+ * order, with its status at the time of the export, then one line per
+ * owner's credit pool, into a new
+ * NUL-terminated UTF-8 buffer `*out_jsonl`: the format of `keyrack export`,
+ * read back by keyrack_import_json_lines. `*out_len` (unless NULL) receives
+ * its length in bytes without the NUL, `*out_count` (unless NULL) how many
+ * records it holds. An empty store gives "" and 0. The buffer is the
+ * caller's: treat it as read-only and release it with keyrack_string_free.
+ *
+ * ```c
+ * char *jsonl = NULL;
+ * size_t len = 0, count = 0;
+ * if (keyrack_export(store, &jsonl, &len, &count) == KEYRACK_OK) {
+ *     fwrite(jsonl, 1, len, stdout);
+ *     keyrack_string_free(jsonl);
+ * }
+ * ```
+ */
+keyrack_result keyrack_export(const keyrack_store *store,
+                              char **out_jsonl,
+                              size_t *out_len,
+                              size_t *out_count);
+
+/**
+ * Imports records written by keyrack_export (or `keyrack export`):
+ * `text_len` bytes of UTF-8 at `text` (need not be NUL-terminated; must not
+ * be NULL, even when `text_len` is 0), one record per line, blank lines
+ * skipped, in one transaction: all lines or none. Records carry no secret,
+ * so an imported key verifies as KEYRACK_OUTCOME_NOT_FOUND until
+ * keyrack_rotate gives it a new one; counters and credits are kept as
+ * exported. A line that is not a record, an id already in this store, a
+ * repeated id or a prefix this store does not accept is
+ * KEYRACK_INVALID_ARGUMENT, and keyrack_last_error_message() names the line
+ * ("line 3: ..."). Text that is not UTF-8 is KEYRACK_INVALID_ARGUMENT.
+ * `*out_imported` (unless NULL) receives how many records were imported.
+ *
+ * ```c
+ * size_t imported = 0;
+ * if (keyrack_import_json_lines(store, jsonl, len, &imported) != KEYRACK_OK)
+ *     fprintf(stderr, "import: %s\n", keyrack_last_error_message());
+ * ```
+ */
+keyrack_result keyrack_import_json_lines(const keyrack_store *store,
+                                         const char *text,
+                                         size_t text_len,
+                                         size_t *out_imported);
+
+/**
+ * Frees a string keyrack allocated for the caller that is not a secret,
+ * such as the text of keyrack_export (wiped all the same). Its end is found
+ * by its NUL, so it must be unmodified. NULL does nothing.
+ */
+void keyrack_string_free(char *text);
+
+/**
+ * The dry run of keyrack_import_json_lines: makes every check the import
+ * makes on the same text (`text_len` bytes of UTF-8 at `text`, not NULL)
+ * and writes nothing. On KEYRACK_OK, `*out_report` says what the import
+ * would do, refusals included: a refused text is an answer here, not an
+ * error (see keyrack_import_report_refusal and
+ * keyrack_import_report_refused_line). Errors are store failures
+ * (KEYRACK_CLOSED, KEYRACK_IO, …), NULL arguments and text that is not
+ * UTF-8. Free the report with keyrack_import_report_free.
+ *
+ * ```c
+ * keyrack_import_report *report = NULL;
+ * size_t line = 0;
+ * if (keyrack_import_check(store, jsonl, len, &report) == KEYRACK_OK &&
+ *     keyrack_import_report_refused_line(report, &line))
+ *     fprintf(stderr, "line %zu: %s\n", line, keyrack_import_report_refusal(report));
+ * keyrack_import_report_free(report);
+ * ```
+ */
+keyrack_result keyrack_import_check(const keyrack_store *store,
+                                    const char *text,
+                                    size_t text_len,
+                                    keyrack_import_report **out_report);
+
+/**
+ * true when keyrack_import_json_lines of the same text would import it now:
+ * nothing refused and no id already present (false for NULL).
+ */
+bool keyrack_import_report_ok(const keyrack_import_report *report);
+
+/**
+ * How many records the text holds (0 when refused, and for NULL).
+ */
+size_t keyrack_import_report_records(const keyrack_import_report *report);
+
+/**
+ * How many owners' credit pools the text holds (0 when refused, and for NULL).
+ */
+size_t keyrack_import_report_pools(const keyrack_import_report *report);
+
+/**
+ * How many records of the text have an id this store already has (an
+ * import refuses the first of them; 0 for NULL).
+ */
+size_t keyrack_import_report_already_present_len(const keyrack_import_report *report);
+
+/**
+ * The id of already-present record number `index` (in line order), or NULL
+ * when out of range. Borrowed from the report.
+ */
+const char *keyrack_import_report_already_present_id(const keyrack_import_report *report,
+                                                     size_t index);
+
+/**
+ * The 1-based line of already-present record number `index`, or 0 when
+ * out of range.
+ */
+size_t keyrack_import_report_already_present_line(const keyrack_import_report *report,
+                                                  size_t index);
+
+/**
+ * Why the text is refused: the message keyrack_import_json_lines would
+ * fail with ("line 3: ..."), or NULL when nothing is refused (already
+ * present ids aside). Borrowed from the report.
+ */
+const char *keyrack_import_report_refusal(const keyrack_import_report *report);
+
+/**
+ * The 1-based line (blank lines counted) the refusal is about: writes
+ * `*out_line` and returns true, or returns false when nothing is refused
+ * or the refusal names no line.
+ */
+bool keyrack_import_report_refused_line(const keyrack_import_report *report, size_t *out_line);
+
+/**
+ * Frees an import report. NULL does nothing.
+ */
+void keyrack_import_report_free(keyrack_import_report *report);
+
+/**
+ * Creates verify options: no scope required, cost 1. Free with keyrack_verify_options_free.
+ */
+keyrack_result keyrack_verify_options_new(keyrack_verify_options **out_options);
+
+/**
+ * Requires a scope (NUL-terminated UTF-8); every added scope is required.
+ */
+keyrack_result keyrack_verify_options_add_scope(keyrack_verify_options *options, const char *scope);
+
+/**
+ * Sets the credits a verify costs on a metered key (default 1; 0 only checks).
+ */
+keyrack_result keyrack_verify_options_set_cost(keyrack_verify_options *options, uint64_t cost);
+
+/**
+ * Frees verify options. NULL does nothing.
+ */
+void keyrack_verify_options_free(keyrack_verify_options *options);
+
+/**
+ * Verifies a key a client presented: `key_len` bytes at `key` (need not be
+ * NUL-terminated), no scope required, cost 1. A bad key is never an error:
+ * on KEYRACK_OK read the outcome from `*out_verification` (free it with
+ * keyrack_verification_free). Errors are store failures (KEYRACK_CLOSED,
+ * KEYRACK_IO, KEYRACK_WRONG_PROCESS, …) and NULL arguments. Bytes that are
+ * not UTF-8 give KEYRACK_OUTCOME_MALFORMED. Any number of threads may
+ * verify on one store at once.
+ */
+keyrack_result keyrack_verify(const keyrack_store *store,
+                              const char *key,
+                              size_t key_len,
+                              keyrack_verification **out_verification);
+
+/**
+ * Like keyrack_verify, with required scopes and a cost from `options`
+ * (which must not be NULL).
+ */
+keyrack_result keyrack_verify_with(const keyrack_store *store,
+                                   const char *key,
+                                   size_t key_len,
+                                   const keyrack_verify_options *options,
+                                   keyrack_verification **out_verification);
+
+/**
+ * Verifies the key a request presents in its headers (found as
+ * keyrack_extract_key finds it: `x-api-key`, `Authorization: Api-Key …` or
+ * `Authorization: Bearer …`), with `options` (NULL: no scope, cost 1).
+ * Header `i` is `names[i]` (`name_lens[i]` bytes) and `values[i]`
+ * (`value_lens[i]` bytes), not NUL-terminated; `count` may be 0, but no
+ * array pointer may be NULL. No key header answers
+ * KEYRACK_OUTCOME_MISSING (401, "API key is required"); otherwise as
+ * keyrack_verify. Free `*out_verification` with keyrack_verification_free.
+ *
+ * ```c
+ * const char *names[] = {"Authorization"};
+ * const char *values[] = {"Bearer kr_..."};
+ * size_t name_lens[] = {13}, value_lens[] = {strlen(values[0])};
+ * keyrack_verification *v = NULL;
+ * if (keyrack_verify_headers(store, names, name_lens, values, value_lens, 1, NULL, &v) == KEYRACK_OK)
+ *     status = keyrack_outcome_http_status(keyrack_verification_outcome(v));
+ * keyrack_verification_free(v);
+ * ```
+ */
+keyrack_result keyrack_verify_headers(const keyrack_store *store,
+                                      const char *const *names,
+                                      const size_t *name_lens,
+                                      const char *const *values,
+                                      const size_t *value_lens,
+                                      size_t count,
+                                      const keyrack_verify_options *options,
+                                      keyrack_verification **out_verification);
+
+/**
+ * The outcome (one of KEYRACK_OUTCOME_*). A NULL verification reads as
+ * KEYRACK_OUTCOME_MISSING.
+ */
+keyrack_outcome keyrack_verification_outcome(const keyrack_verification *verification);
+
+/**
+ * true only when the outcome is KEYRACK_OUTCOME_VALID (false for NULL).
+ */
+bool keyrack_verification_is_valid(const keyrack_verification *verification);
+
+/**
+ * The key's record when the key was found (whatever the outcome), else
+ * NULL. Borrowed: valid until the verification is freed. Its use counters
+ * are as of when the store loaded it; keyrack_get shows live ones.
+ */
+const keyrack_record *keyrack_verification_record(const keyrack_verification *verification);
+
+/**
+ * Credits left after this call on a metered key (or its owner's pool):
+ * writes `*out_remaining` and returns true, else returns false.
+ */
+bool keyrack_verification_remaining(const keyrack_verification *verification,
+                                    uint64_t *out_remaining);
+
+/**
+ * For KEYRACK_OUTCOME_RATE_LIMITED: writes how long until the window
+ * reopens (ms) to `*out_ms` and returns true; else returns false.
+ */
+bool keyrack_verification_retry_after_ms(const keyrack_verification *verification, int64_t *out_ms);
+
+/**
+ * Frees a verification (and the record borrowed from it). NULL does nothing.
+ */
+void keyrack_verification_free(keyrack_verification *verification);
+
+/**
+ * Makes a manual clock that starts at `start_ms` (milliseconds since the
+ * Unix epoch) and moves only by keyrack_clock_advance / keyrack_clock_set.
+ * Give it to keyrack_options_set_clock. Free with keyrack_clock_free (a store
+ * opened with it keeps its own reference).
+ */
+keyrack_result keyrack_clock_new_manual(int64_t start_ms, keyrack_clock **out_clock);
+
+/**
+ * Moves a manual clock forward by `ms` (not negative). Safe while stores
+ * using the clock run in other threads.
+ */
+keyrack_result keyrack_clock_advance(const keyrack_clock *clock, int64_t ms);
+
+/**
+ * Sets a manual clock to `now_ms` (milliseconds since the Unix epoch).
+ */
+keyrack_result keyrack_clock_set(const keyrack_clock *clock, int64_t now_ms);
+
+/**
+ * The clock's current time in milliseconds since the Unix epoch (0 for NULL).
+ */
+int64_t keyrack_clock_now_ms(const keyrack_clock *clock);
+
+/**
+ * Frees a clock. NULL does nothing. Stores opened with it keep working.
+ */
+void keyrack_clock_free(keyrack_clock *clock);
+
+/**
+ * A static, NUL-terminated description of a result code ("no key with this
+ * id", …). Unknown codes give "unknown keyrack_result". Never NULL; never free it.
+ */
+const char *keyrack_result_message(uint32_t result);
+
+/**
+ * The name of a result code ("KEYRACK_NOT_FOUND", …), or
+ * "KEYRACK_UNKNOWN" for a number that is not one. Static; never NULL.
+ */
+const char *keyrack_result_name(uint32_t result);
+
+/**
+ * How many result codes there are: KEYRACK_OK, one per core error kind
+ * (the core's `ErrorKind::ALL`), and KEYRACK_PANIC.
+ */
+size_t keyrack_results_len(void);
+
+/**
+ * Result code number `index`: 0 is KEYRACK_OK, then one per core error kind
+ * in the core's order, then KEYRACK_PANIC; out of range gives
+ * KEYRACK_PANIC too. A program (or test) that walks every code reads them
+ * here instead of keeping its own list.
+ */
+uint32_t keyrack_results_get(size_t index);
+
+/**
+ * The detail of the last call on this thread that did not return
+ * KEYRACK_OK, prefixed with the function's name (e.g. "keyrack_get: no key
+ * with id ..."). A call that succeeds leaves it alone; it is "" until a call
+ * on this thread fails. Never NULL. The text is owned by keyrack and stays
+ * valid until the next failing keyrack call on the same thread; never free it.
+ */
+const char *keyrack_last_error_message(void);
+
+/**
  * When the event happened, ms since the Unix epoch (0 for NULL).
  */
 int64_t keyrack_audit_event_at_ms(const keyrack_audit_event *event);
@@ -924,29 +1383,48 @@ const char *keyrack_audit_event_id(const keyrack_audit_event *event);
 const char *keyrack_audit_event_detail(const keyrack_audit_event *event);
 
 /**
- * Sets `owner`'s shared credit pool (NUL-terminated owner) to `remaining`
- * credits, topped up to `refill_amount` every `refill_every_ms`; a
- * `refill_every_ms` of 0 means no refill (then `refill_amount` must be 0).
- * Keys issued with shared credits spend it.
+ * Checks a key's format without any store: `key_len` bytes at `key` (need
+ * not be NUL-terminated). On KEYRACK_OK, `*out_error` is KEYRACK_FORMAT_OK
+ * or the reason it is malformed, and `*out_prefix_len` (may be NULL) the
+ * prefix length of a well-formed key (the key is `<prefix>_<43 body><6
+ * check>`), else 0. It does not know which prefixes a store accepts.
  */
-keyrack_result keyrack_set_pool(const keyrack_store *store,
-                                const char *owner,
-                                uint64_t remaining,
-                                uint64_t refill_amount,
-                                int64_t refill_every_ms);
+keyrack_result keyrack_format_parse(const char *key,
+                                    size_t key_len,
+                                    keyrack_format_error *out_error,
+                                    size_t *out_prefix_len);
 
 /**
- * Reads `owner`'s credit pool, with live spending. `*out_exists` tells
- * whether the owner has one; when it does, `*out_remaining` is its balance
- * and, unless NULL, `*out_refill_amount` / `*out_refill_every_ms` its refill
- * (both 0 when it has none). When it does not, only `*out_exists` is written.
+ * Checks a prefix (NUL-terminated): 1-20 chars of [a-z0-9_], starting with
+ * a letter, no "__", no trailing "_". On KEYRACK_OK `*out_error` is
+ * KEYRACK_FORMAT_OK or KEYRACK_FORMAT_BAD_PREFIX. A prefix that is not UTF-8
+ * is KEYRACK_INVALID_ARGUMENT.
  */
-keyrack_result keyrack_pool(const keyrack_store *store,
-                            const char *owner,
-                            bool *out_exists,
-                            uint64_t *out_remaining,
-                            uint64_t *out_refill_amount,
-                            int64_t *out_refill_every_ms);
+keyrack_result keyrack_format_check_prefix(const char *prefix, keyrack_format_error *out_error);
+
+/**
+ * Builds the key for `prefix` (NUL-terminated) and the 32 body bytes at
+ * `body` (`body_len` must be 32), as a store would from random bytes. For
+ * tests and vectors. `*out_key` is NUL-terminated; free (and wipe) it with
+ * keyrack_key_free.
+ */
+keyrack_result keyrack_format_compose(const char *prefix,
+                                      const uint8_t *body,
+                                      size_t body_len,
+                                      char **out_key);
+
+/**
+ * The snake_case name of a format error, as the test vectors spell it:
+ * "ok", "empty", "too_long", "too_short", "bad_character", "bad_prefix",
+ * "bad_checksum", "other" (also for unknown values). Static; never NULL.
+ */
+const char *keyrack_format_error_name(uint32_t error);
+
+/**
+ * The documented regular expression (POSIX ERE compatible) matching every
+ * well-formed key; confirm matches with keyrack_format_parse. Static.
+ */
+const char *keyrack_format_regex(void);
 
 /**
  * The outcome's name, identical in every language: "valid", "malformed",
@@ -992,6 +1470,20 @@ keyrack_result keyrack_extract_key(const char *const *names,
                                    size_t count,
                                    const char **out_key,
                                    size_t *out_key_len);
+
+/**
+ * How many outcomes there are: the length of the core's list
+ * (`Outcome::ALL`), which keyrack_outcomes_get walks.
+ */
+size_t keyrack_outcomes_len(void);
+
+/**
+ * Outcome number `index` of the core's list, in its order (valid first,
+ * missing last), or 0 (no outcome) when `index` is out of range. A program
+ * (or test) that walks every outcome reads them here instead of keeping its
+ * own list.
+ */
+uint32_t keyrack_outcomes_get(size_t index);
 
 /**
  * The key's public id (`key_` and 22 base62 characters). NULL for a NULL record.
@@ -1131,269 +1623,6 @@ bool keyrack_record_rate_limit(const keyrack_record *record,
  * issued key, a verification).
  */
 void keyrack_record_free(keyrack_record *record);
-
-/**
- * Creates default open options (default prefix `kr` for a new store, no
- * pepper, read-write, create when missing, the system clock). Free with
- * keyrack_options_free.
- */
-keyrack_result keyrack_options_new(keyrack_options **out_options);
-
-/**
- * Frees open options. NULL does nothing.
- */
-void keyrack_options_free(keyrack_options *options);
-
-/**
- * Sets the default prefix of issued keys (NUL-terminated UTF-8; checked at open).
- */
-keyrack_result keyrack_options_set_prefix(keyrack_options *options, const char *prefix);
-
-/**
- * Adds an accepted prefix (NUL-terminated UTF-8). Once any is added, the
- * added set replaces the store's saved set at open.
- */
-keyrack_result keyrack_options_add_prefix(keyrack_options *options, const char *prefix);
-
-/**
- * Sets the pepper: exactly 32 bytes at `pepper` (`pepper_len` must be 32).
- * keyrack copies them; wipe yours when you like.
- */
-keyrack_result keyrack_options_set_pepper(keyrack_options *options,
-                                          const uint8_t *pepper,
-                                          size_t pepper_len);
-
-/**
- * Opens read-only (several processes may, while no writer holds the file).
- */
-keyrack_result keyrack_options_set_read_only(keyrack_options *options, bool read_only);
-
-/**
- * Whether to create a missing file (default true).
- */
-keyrack_result keyrack_options_set_create(keyrack_options *options, bool create);
-
-/**
- * Uses `clock` (shared: advancing it later moves the store's time too).
- */
-keyrack_result keyrack_options_set_clock(keyrack_options *options, const keyrack_clock *clock);
-
-/**
- * Grace allowed past a key's expiry, in milliseconds (default 0).
- */
-keyrack_result keyrack_options_set_leeway_ms(keyrack_options *options, int64_t leeway_ms);
-
-/**
- * How often in-memory use counters are written to the file, in
- * milliseconds (default 1000); they are also written on close.
- */
-keyrack_result keyrack_options_set_flush_interval_ms(keyrack_options *options, int64_t interval_ms);
-
-/**
- * Most keys kept in the verify cache (default 1,000,000).
- */
-keyrack_result keyrack_options_set_cache_capacity(keyrack_options *options, size_t keys);
-
-/**
- * Opens (or creates) the store at `path` (NUL-terminated UTF-8). `options`
- * may be NULL for the defaults. On success `*out_store` is a handle to free
- * with keyrack_store_free. A file already open in this or another process
- * gives KEYRACK_ALREADY_OPEN.
- */
-keyrack_result keyrack_store_open(const char *path,
-                                  const keyrack_options *options,
-                                  keyrack_store **out_store);
-
-/**
- * Writes pending counters, releases the file and makes every later call on
- * this handle (from any thread) fail with KEYRACK_CLOSED. Closing twice is
- * harmless. The handle must still be freed with keyrack_store_free.
- */
-keyrack_result keyrack_store_close(const keyrack_store *store);
-
-/**
- * Writes the in-memory counters (uses, last use, refusals, credits) now, durably.
- */
-keyrack_result keyrack_store_sync(const keyrack_store *store);
-
-/**
- * Writes pending counters, then rewrites the store file to give free space
- * back to the file system (worth it after many revocations and purges, or a
- * large relaxed import). Verifies that miss the cache wait while it runs.
- * `out_compacted` may be NULL; else it receives whether the file was
- * rewritten. On a store opened read-only it fails with KEYRACK_READ_ONLY.
- *
- * ```c
- * bool compacted = false;
- * if (keyrack_compact(store, &compacted) != KEYRACK_OK)
- *     fprintf(stderr, "compact: %s\n", keyrack_last_error_message());
- * ```
- */
-keyrack_result keyrack_compact(const keyrack_store *store, bool *out_compacted);
-
-/**
- * Closes the store if still open (errors are dropped: call
- * keyrack_store_close first to see them) and frees the handle. NULL does
- * nothing. No other thread may use the handle during or after this call.
- */
-void keyrack_store_free(keyrack_store *store);
-
-/**
- * Makes a manual clock that starts at `start_ms` (milliseconds since the
- * Unix epoch) and moves only by keyrack_clock_advance / keyrack_clock_set.
- * Give it to keyrack_options_set_clock. Free with keyrack_clock_free (a store
- * opened with it keeps its own reference).
- */
-keyrack_result keyrack_clock_manual(int64_t start_ms, keyrack_clock **out_clock);
-
-/**
- * Moves a manual clock forward by `ms` (not negative). Safe while stores
- * using the clock run in other threads.
- */
-keyrack_result keyrack_clock_advance(const keyrack_clock *clock, int64_t ms);
-
-/**
- * Sets a manual clock to `now_ms` (milliseconds since the Unix epoch).
- */
-keyrack_result keyrack_clock_set(const keyrack_clock *clock, int64_t now_ms);
-
-/**
- * The clock's current time in milliseconds since the Unix epoch (0 for NULL).
- */
-int64_t keyrack_clock_now_ms(const keyrack_clock *clock);
-
-/**
- * Frees a clock. NULL does nothing. Stores opened with it keep working.
- */
-void keyrack_clock_free(keyrack_clock *clock);
-
-/**
- * Writes every record (never a secret) as one line of JSON each, in id
- * order, with its status at the time of the export, then one line per
- * owner's credit pool, into a new
- * NUL-terminated UTF-8 buffer `*out_jsonl`: the format of `keyrack export`,
- * read back by keyrack_import_json_lines. `*out_len` (unless NULL) receives
- * its length in bytes without the NUL, `*out_count` (unless NULL) how many
- * records it holds. An empty store gives "" and 0. The buffer is the
- * caller's: treat it as read-only and release it with keyrack_string_free.
- *
- * ```c
- * char *jsonl = NULL;
- * size_t len = 0, count = 0;
- * if (keyrack_export(store, &jsonl, &len, &count) == KEYRACK_OK) {
- *     fwrite(jsonl, 1, len, stdout);
- *     keyrack_string_free(jsonl);
- * }
- * ```
- */
-keyrack_result keyrack_export(const keyrack_store *store,
-                              char **out_jsonl,
-                              size_t *out_len,
-                              size_t *out_count);
-
-/**
- * Imports records written by keyrack_export (or `keyrack export`):
- * `text_len` bytes of UTF-8 at `text` (need not be NUL-terminated; must not
- * be NULL, even when `text_len` is 0), one record per line, blank lines
- * skipped, in one transaction: all lines or none. Records carry no secret,
- * so an imported key verifies as KEYRACK_OUTCOME_NOT_FOUND until
- * keyrack_rotate gives it a new one; counters and credits are kept as
- * exported. A line that is not a record, an id already in this store, a
- * repeated id or a prefix this store does not accept is
- * KEYRACK_INVALID_ARGUMENT, and keyrack_last_error_message() names the line
- * ("line 3: ..."). Text that is not UTF-8 is KEYRACK_INVALID_ARGUMENT.
- * `*out_imported` (unless NULL) receives how many records were imported.
- *
- * ```c
- * size_t imported = 0;
- * if (keyrack_import_json_lines(store, jsonl, len, &imported) != KEYRACK_OK)
- *     fprintf(stderr, "import: %s\n", keyrack_last_error_message());
- * ```
- */
-keyrack_result keyrack_import_json_lines(const keyrack_store *store,
-                                         const char *text,
-                                         size_t text_len,
-                                         size_t *out_imported);
-
-/**
- * Creates verify options: no scope required, cost 1. Free with keyrack_verify_options_free.
- */
-keyrack_result keyrack_verify_options_new(keyrack_verify_options **out_options);
-
-/**
- * Requires a scope (NUL-terminated UTF-8); every added scope is required.
- */
-keyrack_result keyrack_verify_options_add_scope(keyrack_verify_options *options, const char *scope);
-
-/**
- * Sets the credits a verify costs on a metered key (default 1; 0 only checks).
- */
-keyrack_result keyrack_verify_options_set_cost(keyrack_verify_options *options, uint64_t cost);
-
-/**
- * Frees verify options. NULL does nothing.
- */
-void keyrack_verify_options_free(keyrack_verify_options *options);
-
-/**
- * Verifies a key a client presented: `key_len` bytes at `key` (need not be
- * NUL-terminated), no scope required, cost 1. A bad key is never an error:
- * on KEYRACK_OK read the outcome from `*out_verification` (free it with
- * keyrack_verification_free). Errors are store failures (KEYRACK_CLOSED,
- * KEYRACK_IO, KEYRACK_WRONG_PROCESS, …) and NULL arguments. Bytes that are
- * not UTF-8 give KEYRACK_OUTCOME_MALFORMED. Any number of threads may
- * verify on one store at once.
- */
-keyrack_result keyrack_verify(const keyrack_store *store,
-                              const char *key,
-                              size_t key_len,
-                              keyrack_verification **out_verification);
-
-/**
- * Like keyrack_verify, with required scopes and a cost from `options`
- * (which must not be NULL).
- */
-keyrack_result keyrack_verify_with(const keyrack_store *store,
-                                   const char *key,
-                                   size_t key_len,
-                                   const keyrack_verify_options *options,
-                                   keyrack_verification **out_verification);
-
-/**
- * The outcome (one of KEYRACK_OUTCOME_*). A NULL verification reads as
- * KEYRACK_OUTCOME_MISSING.
- */
-keyrack_outcome keyrack_verification_outcome(const keyrack_verification *verification);
-
-/**
- * true only when the outcome is KEYRACK_OUTCOME_VALID (false for NULL).
- */
-bool keyrack_verification_is_valid(const keyrack_verification *verification);
-
-/**
- * The key's record when the key was found (whatever the outcome), else
- * NULL. Borrowed: valid until the verification is freed. Its use counters
- * are as of when the store loaded it; keyrack_get shows live ones.
- */
-const keyrack_record *keyrack_verification_record(const keyrack_verification *verification);
-
-/**
- * Credits left after this call on a metered key (or its owner's pool):
- * writes `*out_remaining` and returns true, else returns false.
- */
-bool keyrack_verification_remaining(const keyrack_verification *verification,
-                                    uint64_t *out_remaining);
-
-/**
- * For KEYRACK_OUTCOME_RATE_LIMITED: writes how long until the window
- * reopens (ms) to `*out_ms` and returns true; else returns false.
- */
-bool keyrack_verification_retry_after_ms(const keyrack_verification *verification, int64_t *out_ms);
-
-/**
- * Frees a verification (and the record borrowed from it). NULL does nothing.
- */
-void keyrack_verification_free(keyrack_verification *verification);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -2,8 +2,8 @@
 //!
 //! The header is always written to `$OUT_DIR/keyrack.h`; when the
 //! `KEYRACK_C_HEADER` environment variable names a path, it is written there
-//! too. `bindings/c/test.sh` uses that to compare against (or, with
-//! `KEYRACK_BLESS=1`, to refresh) the checked-in `include/keyrack.h`.
+//! too. `bindings/c/test.sh` uses that to compare against, and
+//! `bindings/c/bless.sh` to refresh, the checked-in `include/keyrack.h`.
 
 use std::env;
 use std::path::PathBuf;

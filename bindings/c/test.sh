@@ -2,7 +2,8 @@
 # C binding checks (`make c-test`): header and generated vectors fresh, header
 # compiles as C++, then every C test built with -std=c99 -Wall -Wextra -Werror
 # and run twice: against libkeyrack.so under valgrind, and against
-# libkeyrack.a with ASan+UBSan. KEYRACK_BLESS=1 rewrites the generated files.
+# libkeyrack.a with ASan+UBSan. `bash bindings/c/bless.sh` rewrites the
+# generated files (KEYRACK_BLESS=1 runs it first, then the checks).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -30,19 +31,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # 1. Build, and regenerate the header with the pinned cbindgen (build.rs).
+if [[ "${KEYRACK_BLESS:-0}" == 1 ]]; then bash bindings/c/bless.sh; fi
 KEYRACK_C_HEADER="$work/keyrack.h" cargo build -q -p keyrack-c
-if [[ "${KEYRACK_BLESS:-0}" == 1 ]]; then
-    cp "$work/keyrack.h" include/keyrack.h
-    python3 tests/c/gen_vectors.py "$ROOT" tests/c/vectors_data.c
-    echo "c-test: rewrote include/keyrack.h and tests/c/vectors_data.c"
-fi
 if diff -u include/keyrack.h "$work/keyrack.h"; then pass; else
-    fail "include/keyrack.h is stale: run KEYRACK_BLESS=1 bash bindings/c/test.sh"; fi
+    fail "include/keyrack.h is stale: run bash bindings/c/bless.sh"; fi
 
 # 2. The C vectors must match tests/vectors/*.json.
 python3 tests/c/gen_vectors.py "$ROOT" "$work/vectors_data.c"
 if diff -q tests/c/vectors_data.c "$work/vectors_data.c" >/dev/null; then pass; else
-    fail "tests/c/vectors_data.c is stale: run KEYRACK_BLESS=1 bash bindings/c/test.sh"; fi
+    fail "tests/c/vectors_data.c is stale: run bash bindings/c/bless.sh"; fi
 
 # 3. The header compiles as C99 and as C++.
 printf '#include "keyrack.h"\nint main(void) { return (int)keyrack_outcome_http_status(KEYRACK_OUTCOME_VALID) - 200; }\n' > "$work/hdr.c"
@@ -57,15 +54,27 @@ readme_block() { # n: the n-th ```c block
 }
 readme_block 1 > "$work/readme_example.c"
 readme_block 2 > "$work/readme_transfer.c"
+readme_block 3 > "$work/readme_read.c"
 
-# 5. Build every program both ways and run it.
+# 5. Build every program both ways and run it: one test program per room of
+# the core (tests/c/test_<room>.c), then errors, threads, vectors, README.
+ROOMS=(open verify issue manage read pool transfer)
 declare -A SOURCES=(
-    [test_api]="tests/c/test_api.c"
+    [test_errors]="tests/c/test_errors.c"
     [test_threads]="tests/c/test_threads.c"
     [test_vectors]="tests/c/test_vectors.c tests/c/vectors_data.c"
     [readme_example]="$work/readme_example.c"
     [readme_transfer]="$work/readme_transfer.c"
+    [readme_read]="$work/readme_read.c"
 )
+PROGRAMS=()
+for room in "${ROOMS[@]}"; do SOURCES[test_$room]="tests/c/test_$room.c"; PROGRAMS+=("test_$room"); done
+PROGRAMS+=(test_errors test_threads test_vectors readme_example readme_transfer readme_read)
+# A test file that is not built here would silently never run.
+for file in tests/c/test_*.c; do
+    name=$(basename "$file" .c)
+    [[ -n ${SOURCES[$name]:-} ]] || fail "$file is not built by bindings/c/test.sh"
+done
 run() { # name, mode, command...
     local name=$1 mode=$2; shift 2
     local out="$work/$name.$mode.out"
@@ -77,8 +86,11 @@ run() { # name, mode, command...
         local want=()
         case $name in
             readme_example) want=('^valid -> 200' '^revoked -> 403') ;;
-            readme_transfer) want=('^exported 1 record' '^imported 1 record' '^refused: .*line 1: '
-                                   '^rotated key: valid$' '^compacted: ') ;;
+            readme_transfer) want=('^exported 1 record' '^check: 1 record(s), 0 pool(s), 0 already present'
+                                   '^imported 1 record' '^refused: .*line 1: ' '^check again: line 1 already present'
+                                   '^refused line 2: ' '^rotated key: valid$' '^compacted: ') ;;
+            readme_read) want=('^key ci-0 ' '^key ci-4 ' '^listed 5 key(s)' '^event issued ' '^audited 5 event(s)'
+                               '^headers: valid -> 200' '^no headers: missing -> 401') ;;
         esac
         local ok=$((status == 0)) w
         for w in "${want[@]}"; do grep -q "$w" "$out" || ok=0; done
@@ -95,7 +107,7 @@ run() { # name, mode, command...
     if [[ $f != 0 ]]; then cat "$out" >&2; fi
     echo "  $name ($mode): $p passed, $f failed"
 }
-for name in test_api test_threads test_vectors readme_example readme_transfer; do
+for name in "${PROGRAMS[@]}"; do
     read -r -a src <<<"${SOURCES[$name]}"
     if cc "${CFLAGS[@]}" -pthread -o "$work/$name.so.bin" "${src[@]}" -L"$LIB" -lkeyrack -Wl,-rpath,"$LIB"; then
         run "$name" valgrind "${VALGRIND[@]}" "$work/$name.so.bin"

@@ -173,7 +173,7 @@ static void run_scenario(const kr_scenario *sc) {
     scenario = sc->name;
     n_handles = 0;
     kr_tmp_make(&t);
-    CHECK_OK(keyrack_clock_manual(kr_verify_start_ms, &clock));
+    CHECK_OK(keyrack_clock_new_manual(kr_verify_start_ms, &clock));
     CHECK_OK(keyrack_options_new(&o));
     CHECK_OK(keyrack_options_set_clock(o, clock));
     if (sc->open_prefix) CHECK_OK(keyrack_options_set_prefix(o, sc->open_prefix));
@@ -195,7 +195,7 @@ static void run_scenario(const kr_scenario *sc) {
             keyrack_issued_free(is);
         } else if (!strcmp(s->op, "update")) step_update(s, st, clock);
         else if (!strcmp(s->op, "set_pool"))
-            result_as_expected(s, keyrack_set_pool(st, s->owner, s->remaining, s->has_refill ? s->refill_amount : 0,
+            result_as_expected(s, keyrack_pool_set(st, s->owner, s->remaining, s->has_refill ? s->refill_amount : 0,
                                                    s->has_refill ? s->refill_every_ms : 0));
         else if (!strcmp(s->op, "advance")) VCHECK(keyrack_clock_advance(clock, s->ms) == KEYRACK_OK);
         else if (!strcmp(s->op, "purge")) {

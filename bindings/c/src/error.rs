@@ -217,6 +217,27 @@ pub extern "C" fn keyrack_result_name(result: u32) -> *const c_char {
     }
 }
 
+/// How many result codes there are: KEYRACK_OK, one per core error kind
+/// (the core's `ErrorKind::ALL`), and KEYRACK_PANIC.
+#[unsafe(no_mangle)]
+pub extern "C" fn keyrack_results_len() -> usize {
+    ErrorKind::ALL.len() + 2
+}
+
+/// Result code number `index`: 0 is KEYRACK_OK, then one per core error kind
+/// in the core's order, then KEYRACK_PANIC; out of range gives
+/// KEYRACK_PANIC too. A program (or test) that walks every code reads them
+/// here instead of keeping its own list.
+#[unsafe(no_mangle)]
+pub extern "C" fn keyrack_results_get(index: usize) -> u32 {
+    match index.checked_sub(1) {
+        None => KEYRACK_OK as u32,
+        Some(i) => ErrorKind::ALL
+            .get(i)
+            .map_or(KEYRACK_PANIC, |k| keyrack_result::from_kind(*k)) as u32,
+    }
+}
+
 /// The detail of the last call on this thread that did not return
 /// KEYRACK_OK, prefixed with the function's name (e.g. "keyrack_get: no key
 /// with id ..."). A call that succeeds leaves it alone; it is "" until a call

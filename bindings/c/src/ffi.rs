@@ -4,6 +4,8 @@
 use std::ffi::{CStr, CString, c_char};
 use std::time::Duration;
 
+use zeroize::Zeroize;
+
 use crate::error::Fail;
 
 /// A checked, non-NULL output pointer, written only once the call succeeded.
@@ -143,4 +145,93 @@ pub(crate) fn cstring(s: &str) -> CString {
 /// Borrowed pointer of an optional C string (NULL when absent).
 pub(crate) fn opt_ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+/// Wipes and frees a string made by `CString::into_raw` here.
+///
+/// # Safety
+/// `p` is NULL or came from `CString::into_raw` in this library, unmodified.
+pub(crate) unsafe fn wipe_and_free(p: *mut c_char) {
+    if !p.is_null() {
+        // SAFETY: per this function's contract.
+        let c = unsafe { CString::from_raw(p) };
+        let mut bytes = c.into_bytes_with_nul();
+        bytes.zeroize();
+    }
+}
+
+/// An optional NUL-terminated UTF-8 string: NULL is `None`.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string alive for `'a`.
+pub(crate) unsafe fn arg_opt_str<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, Fail> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: per the contract above.
+        unsafe { arg_str(p, name) }.map(Some)
+    }
+}
+
+/// One HTTP header as C hands it over: its name when that is UTF-8 (else it
+/// is skipped), its raw value, and the value as text (a lossy copy when not
+/// UTF-8, so the core still sees a header was presented).
+pub(crate) struct Header<'a> {
+    pub name: &'a str,
+    pub raw: &'a [u8],
+    pub value: std::borrow::Cow<'a, str>,
+}
+
+/// The header arrays of keyrack_extract_key and keyrack_verify_headers:
+/// header `i` is `names[i]` (`name_lens[i]` bytes) and `values[i]`
+/// (`value_lens[i]` bytes).
+///
+/// # Safety
+/// Each array is NULL or `count` elements; each element NULL or that many bytes.
+pub(crate) unsafe fn arg_headers<'a>(
+    names: *const *const c_char,
+    name_lens: *const usize,
+    values: *const *const c_char,
+    value_lens: *const usize,
+    count: usize,
+) -> Result<Vec<Header<'a>>, Fail> {
+    // SAFETY: NULL or `count` elements each, per the contract above.
+    let (names, name_lens, values, value_lens) = unsafe {
+        (
+            arg_array(names, count, "names")?,
+            arg_array(name_lens, count, "name_lens")?,
+            arg_array(values, count, "values")?,
+            arg_array(value_lens, count, "value_lens")?,
+        )
+    };
+    let mut headers = Vec::with_capacity(count);
+    for i in 0..count {
+        // SAFETY: each element is NULL or that many readable bytes.
+        let name = unsafe { arg_bytes(names[i].cast(), name_lens[i], "names[i]")? };
+        // SAFETY: as above.
+        let raw = unsafe { arg_bytes(values[i].cast(), value_lens[i], "values[i]")? };
+        let Ok(name) = std::str::from_utf8(name) else {
+            continue;
+        };
+        headers.push(Header {
+            name,
+            raw,
+            value: String::from_utf8_lossy(raw),
+        });
+    }
+    Ok(headers)
+}
+
+/// The core value a C constant names: `KEYRACK_STATUS_ACTIVE` is
+/// `"active".parse::<Status>()`, so the C enums carry the numbers and the
+/// core's `FromStr` the meaning.
+pub(crate) fn core_named<T: std::str::FromStr>(c: impl std::fmt::Debug, prefix: &str) -> Option<T> {
+    format!("{c:?}")
+        .strip_prefix(prefix)?
+        .to_ascii_lowercase()
+        .parse()
+        .ok()
 }

@@ -1,20 +1,36 @@
-//! Issuing and rotating keys; the secret's C buffer.
+//! Issuing keys (one, or many in one transaction) and rotating them; the
+//! issued key and its secret's C buffer.
 
 use std::ffi::{CString, c_char};
 
-use keyrack::{IssueOptions, Issued, RateLimit, Refill, SecretKey};
-use zeroize::Zeroize;
+use std::time::{Duration, SystemTime};
+
+use keyrack::{Expiry, IssueOptions, Issued, RateLimit, Refill, SecretKey};
 
 use crate::error::{Fail, guard, guard_value, keyrack_result};
 use crate::ffi::{
     arg, arg_array, arg_mut, arg_str, cstring, free_handle, into_handle, millis, out, out_opt,
+    wipe_and_free,
 };
+use crate::open::keyrack_store;
 use crate::record::keyrack_record;
-use crate::store::keyrack_store;
 
 /// What to issue (a builder; see keyrack_issue_options_new). Not synchronised.
 pub struct keyrack_issue_options {
     opts: IssueOptions,
+    /// The two expiry setters, resolved by `Expiry::either` at issue (both
+    /// set is KEYRACK_INVALID_ARGUMENT).
+    expires_in: Option<Duration>,
+    expires_at: Option<SystemTime>,
+}
+
+impl keyrack_issue_options {
+    /// The core's options, with the expiry resolved.
+    fn core(&self) -> keyrack::Result<IssueOptions> {
+        let mut opts = self.opts.clone();
+        opts.expiry = Expiry::either(self.expires_in, self.expires_at)?;
+        Ok(opts)
+    }
 }
 
 /// A newly issued (or rotated) key: its id, its record and, once, its secret.
@@ -52,7 +68,13 @@ pub unsafe extern "C" fn keyrack_issue_options_new(
         let o = out(out_options, "out_options")?;
         let opts = IssueOptions::new(name);
         // SAFETY: checked output pointer.
-        unsafe { o.write(into_handle(keyrack_issue_options { opts })) };
+        unsafe {
+            o.write(into_handle(keyrack_issue_options {
+                opts,
+                expires_in: None,
+                expires_at: None,
+            }))
+        };
         Ok(())
     })
 }
@@ -71,9 +93,17 @@ fn set(
     options: *mut keyrack_issue_options,
     change: impl FnOnce(&mut IssueOptions) -> Result<(), Fail>,
 ) -> keyrack_result {
+    set_handle(function, options, |h| change(&mut h.opts))
+}
+
+fn set_handle(
+    function: &'static str,
+    options: *mut keyrack_issue_options,
+    change: impl FnOnce(&mut keyrack_issue_options) -> Result<(), Fail>,
+) -> keyrack_result {
     guard(function, || {
         // SAFETY: NULL or a live handle.
-        change(&mut unsafe { arg_mut(options, "options") }?.opts)
+        change(unsafe { arg_mut(options, "options") }?)
     })
 }
 
@@ -168,26 +198,29 @@ pub unsafe extern "C" fn keyrack_issue_options_set_prefix(
     )
 }
 
-/// Expires `ms` milliseconds after issue (must be positive; checked at issue).
+/// Expires `ms` milliseconds after issue (must be positive; checked at
+/// issue). Give this or keyrack_issue_options_set_expires_at_ms, not both
+/// (the issue is then KEYRACK_INVALID_ARGUMENT). Setting it again replaces it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_issue_options_set_expires_in_ms(
     options: *mut keyrack_issue_options,
     ms: i64,
 ) -> keyrack_result {
-    set("keyrack_issue_options_set_expires_in_ms", options, |o| {
-        o.expiry = Some(keyrack::Expiry::In(millis(ms, "ms")?));
+    set_handle("keyrack_issue_options_set_expires_in_ms", options, |o| {
+        o.expires_in = Some(millis(ms, "ms")?);
         Ok(())
     })
 }
 
 /// Expires at `at_ms` (ms since the Unix epoch; must be in the future).
+/// Not together with keyrack_issue_options_set_expires_in_ms.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_issue_options_set_expires_at_ms(
     options: *mut keyrack_issue_options,
     at_ms: i64,
 ) -> keyrack_result {
-    set("keyrack_issue_options_set_expires_at_ms", options, |o| {
-        o.expiry = Some(keyrack::Expiry::At(keyrack::from_millis(at_ms)));
+    set_handle("keyrack_issue_options_set_expires_at_ms", options, |o| {
+        o.expires_at = Some(keyrack::from_millis(at_ms));
         Ok(())
     })
 }
@@ -255,7 +288,7 @@ pub unsafe extern "C" fn keyrack_issue(
         // SAFETY: NULL or live handles.
         let (s, o) = unsafe { (arg(store, "store")?, arg(options, "options")?) };
         let out_issued = out(out_issued, "out_issued")?;
-        let issued = s.store.issue(o.opts.clone())?;
+        let issued = s.store.issue(o.core()?)?;
         // SAFETY: checked output pointer.
         unsafe { out_issued.write(into_handle(keyrack_issued::new(issued))) };
         Ok(())
@@ -279,7 +312,7 @@ fn issue_many_impl(
             // SAFETY: each element is NULL or a live handle.
             let o = unsafe { p.as_ref() }
                 .ok_or_else(|| Fail::invalid(format!("`batch[{i}]` is NULL")))?;
-            all.push(o.opts.clone());
+            all.push(o.core()?);
         }
         let issued = if durable {
             s.store.issue_many(all)?
@@ -415,26 +448,6 @@ pub unsafe extern "C" fn keyrack_issued_take_key(
 pub unsafe extern "C" fn keyrack_key_free(key: *mut c_char) {
     // SAFETY: NULL or a string from this library, as the caller promises.
     guard_value("keyrack_key_free", (), || unsafe { wipe_and_free(key) })
-}
-
-/// Frees a string keyrack allocated for the caller that is not a secret,
-/// such as the text of keyrack_export (wiped all the same). Its end is found
-/// by its NUL, so it must be unmodified. NULL does nothing.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_string_free(text: *mut c_char) {
-    // SAFETY: NULL or a string from this library, as the caller promises.
-    guard_value("keyrack_string_free", (), || unsafe { wipe_and_free(text) })
-}
-
-/// # Safety
-/// `p` is NULL or came from `CString::into_raw` in this library, unmodified.
-unsafe fn wipe_and_free(p: *mut c_char) {
-    if !p.is_null() {
-        // SAFETY: per this function's contract.
-        let c = unsafe { CString::from_raw(p) };
-        let mut bytes = c.into_bytes_with_nul();
-        bytes.zeroize();
-    }
 }
 
 /// Frees an issued key, wiping its secret if it was not taken. NULL does nothing.

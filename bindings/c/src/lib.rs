@@ -13,24 +13,36 @@
 #![allow(clippy::missing_safety_doc)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod error;
-mod ffi;
-mod format;
+// The rooms, as in the core's `store/`: each holds its handle and its exports.
 mod issue;
 mod manage;
-mod outcome;
-mod record;
-mod store;
+mod open;
+mod pool;
+mod read;
 mod transfer;
 mod verify;
 
+// Support: result codes and the panic boundary, pointer checks, and the
+// value handles the rooms hand out.
+mod clock;
+mod error;
+mod event;
+mod ffi;
+mod format;
+mod outcome;
+mod record;
+
+pub use clock::*;
 pub use error::*;
+pub use event::*;
 pub use format::*;
 pub use issue::*;
 pub use manage::*;
+pub use open::*;
 pub use outcome::*;
+pub use pool::*;
+pub use read::*;
 pub use record::*;
-pub use store::*;
 pub use transfer::*;
 pub use verify::*;
 

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use keyrack::{Extracted, Outcome};
 
 use crate::error::{Fail, guard, guard_value, keyrack_result};
-use crate::ffi::{arg_array, arg_bytes, out};
+use crate::ffi::{arg_headers, out};
 
 /// What a verify found. The numbers are stable; 0 is never an outcome, so a
 /// zeroed variable never reads as valid.
@@ -175,50 +175,28 @@ pub unsafe extern "C" fn keyrack_extract_key(
 ) -> keyrack_result {
     guard("keyrack_extract_key", || {
         // SAFETY: NULL or `count` elements each, per the API conventions.
-        let (names, name_lens, values, value_lens) = unsafe {
-            (
-                arg_array(names, count, "names")?,
-                arg_array(name_lens, count, "name_lens")?,
-                arg_array(values, count, "values")?,
-                arg_array(value_lens, count, "value_lens")?,
-            )
-        };
+        let headers = unsafe { arg_headers(names, name_lens, values, value_lens, count) }?;
         let out_key = out(out_key, "out_key")?;
         let out_len = out(out_key_len, "out_key_len")?;
-        // Header names and values as text. A value that is not UTF-8 becomes
-        // a lossy copy: the core still sees a header was presented.
-        let mut raw: Vec<&[u8]> = Vec::with_capacity(count);
-        let mut headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(count);
-        for i in 0..count {
-            // SAFETY: each element is NULL or that many readable bytes.
-            let name = unsafe { arg_bytes(names[i].cast(), name_lens[i], "names[i]")? };
-            // SAFETY: as above.
-            let value = unsafe { arg_bytes(values[i].cast(), value_lens[i], "values[i]")? };
-            let Ok(name) = std::str::from_utf8(name) else {
-                continue;
-            };
-            raw.push(value);
-            headers.push((name, String::from_utf8_lossy(value)));
-        }
-        let found = keyrack::extract_key(headers.iter().map(|(n, v)| (*n, v.as_ref())));
+        let found = keyrack::extract_key(headers.iter().map(|h| (h.name, h.value.as_ref())));
         let (ptr, len) = match found {
             Extracted::Key(k) => {
                 // The key is a slice of one header's text: find it, then point
                 // at the same bytes of the caller's value.
                 let start = k.as_ptr() as usize;
-                let i = headers
+                let h = headers
                     .iter()
-                    .position(|(_, v)| {
-                        let b = v.as_ptr() as usize;
-                        start >= b && start + k.len() <= b + v.len()
+                    .find(|h| {
+                        let b = h.value.as_ptr() as usize;
+                        start >= b && start + k.len() <= b + h.value.len()
                     })
                     .ok_or_else(|| Fail::invalid("internal: key outside the headers"))?;
-                match &headers[i].1 {
+                match &h.value {
                     Cow::Borrowed(v) => {
                         let offset = start - v.as_ptr() as usize;
-                        (raw[i][offset..].as_ptr().cast::<c_char>(), k.len())
+                        (h.raw[offset..].as_ptr().cast::<c_char>(), k.len())
                     }
-                    Cow::Owned(_) => (raw[i].as_ptr().cast::<c_char>(), raw[i].len()),
+                    Cow::Owned(_) => (h.raw.as_ptr().cast::<c_char>(), h.raw.len()),
                 }
             }
             _ => (std::ptr::null(), 0),
@@ -230,6 +208,24 @@ pub unsafe extern "C" fn keyrack_extract_key(
         }
         Ok(())
     })
+}
+
+/// How many outcomes there are: the length of the core's list
+/// (`Outcome::ALL`), which keyrack_outcomes_get walks.
+#[unsafe(no_mangle)]
+pub extern "C" fn keyrack_outcomes_len() -> usize {
+    Outcome::ALL.len()
+}
+
+/// Outcome number `index` of the core's list, in its order (valid first,
+/// missing last), or 0 (no outcome) when `index` is out of range. A program
+/// (or test) that walks every outcome reads them here instead of keeping its
+/// own list.
+#[unsafe(no_mangle)]
+pub extern "C" fn keyrack_outcomes_get(index: usize) -> u32 {
+    Outcome::ALL
+        .get(index)
+        .map_or(0, |o| keyrack_outcome::from_core(*o) as u32)
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use keyrack::KeyRecord;
 
-use crate::error::guard_value;
-use crate::ffi::{cstring, free_handle, opt_ptr, to_millis};
+use crate::error::{guard, guard_value, keyrack_result};
+use crate::ffi::{arg, arg_str, cstring, free_handle, into_handle, opt_ptr, out_opt, to_millis};
+use crate::open::keyrack_store;
 use crate::outcome::outcome_from_u32;
 
 /// A key's record (never its secret). Getters borrow from it; strings stay
@@ -60,6 +61,29 @@ impl keyrack_record {
             }
         })
     }
+}
+
+/// The body of every `keyrack_<verb>(store, id, …, out_record)` export: checks
+/// the store and id, runs `verb`, and hands back the record when
+/// `out_record` is not NULL.
+pub(crate) fn record_call(
+    function: &'static str,
+    store: *const keyrack_store,
+    id: *const c_char,
+    out_record: *mut *mut keyrack_record,
+    verb: impl FnOnce(&keyrack::Store, &str) -> keyrack::Result<KeyRecord>,
+) -> keyrack_result {
+    guard(function, || {
+        // SAFETY: NULL or live pointers, per the API conventions.
+        let (s, id) = unsafe { (arg(store, "store")?, arg_str(id, "id")?) };
+        let o = out_opt(out_record);
+        let rec = verb(&s.store, id)?;
+        if let Some(o) = o {
+            // SAFETY: non-NULL output pointer.
+            unsafe { o.write(into_handle(keyrack_record::new(rec))) };
+        }
+        Ok(())
+    })
 }
 
 /// Reads a record field; NULL records give `fallback`.

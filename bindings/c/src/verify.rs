@@ -1,14 +1,17 @@
-//! `keyrack_verify`: the hot path.
+//! Verifying: keyrack_verify (the hot path), keyrack_verify_with and its
+//! options, keyrack_verify_headers, and the verification they answer.
 
 use std::ffi::c_char;
 
 use keyrack::{Verification, VerifyOptions};
 
 use crate::error::{guard, guard_value, keyrack_result};
-use crate::ffi::{arg, arg_bytes, arg_mut, arg_str, free_handle, into_handle, out, to_millis};
+use crate::ffi::{
+    arg, arg_bytes, arg_headers, arg_mut, arg_str, free_handle, into_handle, out, to_millis,
+};
+use crate::open::keyrack_store;
 use crate::outcome::keyrack_outcome;
 use crate::record::keyrack_record;
-use crate::store::keyrack_store;
 
 /// What a verify requires beyond a good key: scopes (all required) and a
 /// cost in credits (default 1). A builder; not synchronised, but a built one
@@ -159,6 +162,57 @@ pub unsafe extern "C" fn keyrack_verify_with(
         Some(options),
         out_verification,
     )
+}
+
+/// Verifies the key a request presents in its headers (found as
+/// keyrack_extract_key finds it: `x-api-key`, `Authorization: Api-Key …` or
+/// `Authorization: Bearer …`), with `options` (NULL: no scope, cost 1).
+/// Header `i` is `names[i]` (`name_lens[i]` bytes) and `values[i]`
+/// (`value_lens[i]` bytes), not NUL-terminated; `count` may be 0, but no
+/// array pointer may be NULL. No key header answers
+/// KEYRACK_OUTCOME_MISSING (401, "API key is required"); otherwise as
+/// keyrack_verify. Free `*out_verification` with keyrack_verification_free.
+///
+/// ```c
+/// const char *names[] = {"Authorization"};
+/// const char *values[] = {"Bearer kr_..."};
+/// size_t name_lens[] = {13}, value_lens[] = {strlen(values[0])};
+/// keyrack_verification *v = NULL;
+/// if (keyrack_verify_headers(store, names, name_lens, values, value_lens, 1, NULL, &v) == KEYRACK_OK)
+///     status = keyrack_outcome_http_status(keyrack_verification_outcome(v));
+/// keyrack_verification_free(v);
+/// ```
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn keyrack_verify_headers(
+    store: *const keyrack_store,
+    names: *const *const c_char,
+    name_lens: *const usize,
+    values: *const *const c_char,
+    value_lens: *const usize,
+    count: usize,
+    options: *const keyrack_verify_options,
+    out_verification: *mut *mut keyrack_verification,
+) -> keyrack_result {
+    guard("keyrack_verify_headers", || {
+        // SAFETY: NULL or live pointers / `count` elements, per the API conventions.
+        let (s, headers) = unsafe {
+            (
+                arg(store, "store")?,
+                arg_headers(names, name_lens, values, value_lens, count)?,
+            )
+        };
+        let o = out(out_verification, "out_verification")?;
+        let default = VerifyOptions::default();
+        // SAFETY: NULL or a live handle.
+        let opts = unsafe { options.as_ref() }.map_or(&default, |o| &o.opts);
+        let v = s
+            .store
+            .verify_headers(headers.iter().map(|h| (h.name, h.value.as_ref())), opts)?;
+        // SAFETY: checked output pointer.
+        unsafe { o.write(into_handle(keyrack_verification::new(v))) };
+        Ok(())
+    })
 }
 
 /// The outcome (one of KEYRACK_OUTCOME_*). A NULL verification reads as

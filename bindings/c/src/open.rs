@@ -1,8 +1,9 @@
-//! Opening and closing a store; its options; the manual test clock.
+//! The store handle: open (and its options), sync, compact, close, free.
 
-use keyrack::{Clock, Options, Pepper, Store};
+use keyrack::{Options, Pepper, Store};
 use std::ffi::c_char;
 
+use crate::clock::keyrack_clock;
 use crate::error::{Fail, guard, guard_value, keyrack_result};
 use crate::ffi::{
     arg, arg_bytes, arg_mut, arg_str, free_handle, into_handle, millis, out, out_opt,
@@ -17,12 +18,6 @@ pub struct keyrack_store {
 /// How to open a store (a builder; see keyrack_options_new). Not synchronised.
 pub struct keyrack_options {
     opts: Options,
-}
-
-/// A clock the store reads "now" from. keyrack_clock_manual makes one that
-/// moves only when told to, for tests that replay time.
-pub struct keyrack_clock {
-    clock: Clock,
 }
 
 /// Creates default open options (default prefix `kr` for a new store, no
@@ -244,15 +239,15 @@ pub unsafe extern "C" fn keyrack_store_sync(store: *const keyrack_store) -> keyr
 ///
 /// ```c
 /// bool compacted = false;
-/// if (keyrack_compact(store, &compacted) != KEYRACK_OK)
+/// if (keyrack_store_compact(store, &compacted) != KEYRACK_OK)
 ///     fprintf(stderr, "compact: %s\n", keyrack_last_error_message());
 /// ```
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_compact(
+pub unsafe extern "C" fn keyrack_store_compact(
     store: *const keyrack_store,
     out_compacted: *mut bool,
 ) -> keyrack_result {
-    guard("keyrack_compact", || {
+    guard("keyrack_store_compact", || {
         // SAFETY: NULL or a live handle.
         let s = unsafe { arg(store, "store") }?;
         let o = out_opt(out_compacted);
@@ -272,67 +267,4 @@ pub unsafe extern "C" fn keyrack_compact(
 pub unsafe extern "C" fn keyrack_store_free(store: *mut keyrack_store) {
     // SAFETY: NULL or a handle from keyrack_store_open.
     guard_value("keyrack_store_free", (), || unsafe { free_handle(store) })
-}
-
-/// Makes a manual clock that starts at `start_ms` (milliseconds since the
-/// Unix epoch) and moves only by keyrack_clock_advance / keyrack_clock_set.
-/// Give it to keyrack_options_set_clock. Free with keyrack_clock_free (a store
-/// opened with it keeps its own reference).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_clock_manual(
-    start_ms: i64,
-    out_clock: *mut *mut keyrack_clock,
-) -> keyrack_result {
-    guard("keyrack_clock_manual", || {
-        let o = out(out_clock, "out_clock")?;
-        let clock = Clock::manual(keyrack::from_millis(start_ms));
-        // SAFETY: checked output pointer.
-        unsafe { o.write(into_handle(keyrack_clock { clock })) };
-        Ok(())
-    })
-}
-
-/// Moves a manual clock forward by `ms` (not negative). Safe while stores
-/// using the clock run in other threads.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_clock_advance(
-    clock: *const keyrack_clock,
-    ms: i64,
-) -> keyrack_result {
-    guard("keyrack_clock_advance", || {
-        // SAFETY: NULL or a live handle.
-        let c = unsafe { arg(clock, "clock") }?;
-        c.clock.advance(millis(ms, "ms")?);
-        Ok(())
-    })
-}
-
-/// Sets a manual clock to `now_ms` (milliseconds since the Unix epoch).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_clock_set(
-    clock: *const keyrack_clock,
-    now_ms: i64,
-) -> keyrack_result {
-    guard("keyrack_clock_set", || {
-        // SAFETY: NULL or a live handle.
-        let c = unsafe { arg(clock, "clock") }?;
-        c.clock.set(keyrack::from_millis(now_ms));
-        Ok(())
-    })
-}
-
-/// The clock's current time in milliseconds since the Unix epoch (0 for NULL).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_clock_now_ms(clock: *const keyrack_clock) -> i64 {
-    guard_value("keyrack_clock_now_ms", 0, || {
-        // SAFETY: NULL or a live handle.
-        unsafe { clock.as_ref() }.map_or(0, |c| c.clock.now_millis())
-    })
-}
-
-/// Frees a clock. NULL does nothing. Stores opened with it keep working.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn keyrack_clock_free(clock: *mut keyrack_clock) {
-    // SAFETY: NULL or a handle from keyrack_clock_manual.
-    guard_value("keyrack_clock_free", (), || unsafe { free_handle(clock) })
 }

@@ -1,0 +1,88 @@
+/* The fixture the room tests share: a store on a fresh file with a manual
+ * clock, and the two calls nearly every test makes (issue, verify). */
+#ifndef KR_FIXTURE_H
+#define KR_FIXTURE_H
+
+#include "harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#define T0 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
+
+/* An open store on a fresh file with a manual clock at T0. */
+typedef struct {
+    kr_tmp tmp;
+    keyrack_clock *clock;
+    keyrack_store *store;
+} fixture;
+
+static inline void fx_open(fixture *f, const char *prefix, const char *extra_prefix) {
+    keyrack_options *o = NULL;
+    kr_tmp_make(&f->tmp);
+    f->clock = NULL;
+    f->store = NULL;
+    CHECK_OK(keyrack_clock_new_manual(T0, &f->clock));
+    CHECK_OK(keyrack_options_new(&o));
+    CHECK_OK(keyrack_options_set_clock(o, f->clock));
+    if (prefix) CHECK_OK(keyrack_options_set_prefix(o, prefix));
+    if (extra_prefix) CHECK_OK(keyrack_options_add_prefix(o, extra_prefix));
+    CHECK_OK(keyrack_store_open(f->tmp.path, o, &f->store));
+    keyrack_options_free(o);
+}
+
+static inline void fx_close(fixture *f) {
+    CHECK_OK(keyrack_store_close(f->store));
+    keyrack_store_free(f->store);
+    keyrack_clock_free(f->clock);
+    kr_tmp_clean(&f->tmp);
+}
+
+/* Issues a key named `name`; returns its secret (free with keyrack_key_free)
+ * and copies its id to `id` (27 bytes). */
+static inline char *issue_simple(keyrack_store *s, const char *name, char id[32]) {
+    keyrack_issue_options *o = NULL;
+    keyrack_issued *is = NULL;
+    char *key = NULL;
+    CHECK_OK(keyrack_issue_options_new(name, &o));
+    CHECK_OK(keyrack_issue(s, o, &is));
+    if (is) {
+        snprintf(id, 32, "%s", keyrack_issued_id(is));
+        CHECK_OK(keyrack_issued_take_key(is, &key, NULL));
+    }
+    keyrack_issued_free(is);
+    keyrack_issue_options_free(o);
+    return key;
+}
+
+/* Verifies `key` (with options when not NULL) and returns the outcome. */
+static inline keyrack_outcome verify_outcome(keyrack_store *s, const char *key, const keyrack_verify_options *vo) {
+    keyrack_verification *v = NULL;
+    keyrack_outcome o = 0;
+    if (vo)
+        CHECK_OK(keyrack_verify_with(s, key, strlen(key), vo, &v));
+    else
+        CHECK_OK(keyrack_verify(s, key, strlen(key), &v));
+    o = keyrack_verification_outcome(v);
+    keyrack_verification_free(v);
+    return o;
+}
+
+/* How many records `store` lists (up to 100). */
+static inline size_t count_records(keyrack_store *store) {
+    keyrack_page *page = NULL;
+    size_t n = 0;
+    CHECK_OK(keyrack_list(store, NULL, &page));
+    n = keyrack_page_len(page);
+    keyrack_page_free(page);
+    return n;
+}
+
+static inline size_t count_lines(const char *text) {
+    size_t n = 0;
+    for (; *text; text++) n += *text == '\n';
+    return n;
+}
+
+#endif
