@@ -127,12 +127,11 @@ fn update_expires_in_is_resolved_inside_the_transaction() {
         .collect();
     stop.store(true, Ordering::Relaxed);
     ticker.join().unwrap();
-    assert!(
-        f.clock.now() > start + Duration::from_millis(100),
-        "the clock moved"
-    );
     let events = updates_of(&store, &i.id);
     assert_eq!(events.len(), records.len());
+    // The check means something only if the clock moved between updates.
+    let stamps: std::collections::BTreeSet<_> = events.iter().map(|e| e.at).collect();
+    assert!(f.clock.now() > start && stamps.len() > 1, "the clock moved");
     for (n, (r, ev)) in records.iter().zip(&events).enumerate() {
         assert_eq!(r.expires_at, Some(ev.at + span), "update {n}");
     }
