@@ -58,8 +58,13 @@ def backup(store: keyrack.Store, to: Path) -> int:
 
 
 def restore(store: keyrack.Store, lines: Path) -> int:
-    """Imports a backup, all or nothing; its keys need a rotate to verify again."""
-    return store.import_json_lines(lines.read_text(encoding="utf-8"))
+    """Imports a backup, all or nothing, after a dry run that names the ids the
+    store already has; its keys need a rotate to verify again."""
+    text = lines.read_text(encoding="utf-8")
+    check: keyrack.ImportCheck = store.check_import_json_lines(text)
+    if check.already_present:
+        raise ValueError(f"already here: {[id for _, id in check.already_present]}")
+    return store.import_json_lines(text)
 
 
 def main() -> None:
@@ -81,6 +86,10 @@ def main() -> None:
         with keyrack.Store(Path(d) / "copy.redb") as copy:
             assert restore(copy, Path(d) / "keys.jsonl") == 2
             assert copy.verify(keys["web"]).outcome == Outcome.NOT_FOUND
+            try:
+                restore(copy, Path(d) / "keys.jsonl")
+            except ValueError as e:
+                assert "already here" in str(e)
         print("ok")
 
 

@@ -9,10 +9,12 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyMapping, PyString, PyTzInfo,
+    PyBool, PyBytes, PyDateTime, PyDelta, PyDeltaAccess, PyInt, PyMapping, PyString, PyTzInfo,
 };
 
-use crate::error::invalid;
+use crate::clock::ManualClock;
+use crate::error::{IntoPy, invalid};
+use crate::record::{RateLimit, Refill};
 
 static EPOCH: PyOnceLock<Py<PyDateTime>> = PyOnceLock::new();
 
@@ -77,17 +79,6 @@ pub fn system_time(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<Syst
     Ok(keyrack::from_millis(ms))
 }
 
-/// An optional aware `datetime` (None stays None).
-pub fn opt_system_time(
-    field: &'static str,
-    obj: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<SystemTime>> {
-    match obj {
-        Some(o) if !o.is_none() => system_time(field, o).map(Some),
-        _ => Ok(None),
-    }
-}
-
 /// A non-negative `timedelta` as a core duration.
 pub fn duration(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
     let delta = obj.cast::<PyDelta>().map_err(|_| {
@@ -121,14 +112,6 @@ pub fn u64_arg(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
         .map_err(|_| invalid(obj.py(), field, "must be between 0 and 2**64 - 1"))
 }
 
-/// An optional whole number.
-pub fn opt_u64(field: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-    match obj {
-        Some(o) if !o.is_none() => u64_arg(field, o).map(Some),
-        _ => Ok(None),
-    }
-}
-
 /// A `str` (lone surrogates are refused as an `InvalidArgument`, not a crash).
 pub fn string(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     let s = obj.cast::<PyString>().map_err(|_| {
@@ -137,14 +120,6 @@ pub fn string(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
     s.to_str()
         .map(str::to_owned)
         .map_err(|_| invalid(obj.py(), field, "is not valid Unicode (lone surrogate)"))
-}
-
-/// An optional `str` (None stays None).
-pub fn opt_string(field: &'static str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    match obj {
-        Some(o) if !o.is_none() => string(field, o).map(Some),
-        _ => Ok(None),
-    }
 }
 
 /// An iterable of `str` (a bare `str` is refused: it would be its characters).
@@ -193,4 +168,75 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "an object".to_owned())
+}
+
+/// A `str` or `os.PathLike`.
+pub fn path(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<std::path::PathBuf> {
+    obj.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "`{field}` must be a str or os.PathLike, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// A `bool` (not a truthy object).
+pub fn bool_arg(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.extract::<bool>().map_err(|_| {
+        PyTypeError::new_err(format!("`{field}` must be a bool, not {}", type_name(obj)))
+    })
+}
+
+/// A whole number, saturated to `usize` (a count or a page size).
+pub fn usize_arg(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    u64_arg(field, obj).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// A `str` read by the core's `FromStr` (a status, an audit kind): the core
+/// names what it accepts.
+pub fn parsed<T>(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<T>
+where
+    T: std::str::FromStr<Err = keyrack::Error>,
+{
+    string(field, obj)?.parse::<T>().py(obj.py())
+}
+
+/// 32 `bytes`, checked by the core.
+pub fn pepper(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<keyrack::Pepper> {
+    let bytes = obj.cast::<PyBytes>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "`{field}` must be 32 bytes, not {}",
+            type_name(obj)
+        ))
+    })?;
+    keyrack::Pepper::from_slice(bytes.as_bytes()).py(obj.py())
+}
+
+/// One of the binding's classes, or a `TypeError` naming it.
+fn class<'a, 'py, T: pyo3::PyClass>(
+    field: &'static str,
+    obj: &'a Bound<'py, PyAny>,
+    name: &str,
+) -> PyResult<&'a Bound<'py, T>> {
+    obj.cast::<T>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "`{field}` must be a keyrack.{name}, not {}",
+            type_name(obj)
+        ))
+    })
+}
+
+/// A `keyrack.ManualClock`.
+pub fn clock(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<keyrack::Clock> {
+    class::<ManualClock>(field, obj, "ManualClock").map(|c| c.get().0.clone())
+}
+
+/// A `keyrack.RateLimit`.
+pub fn rate_limit(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<keyrack::RateLimit> {
+    class::<RateLimit>(field, obj, "RateLimit").map(|r| r.get().0)
+}
+
+/// A `keyrack.Refill`.
+pub fn refill(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<keyrack::Refill> {
+    class::<Refill>(field, obj, "Refill").map(|r| r.get().0)
 }

@@ -5,7 +5,7 @@
 //! `.code`, the core's [`ErrorKind::as_str`]. The class is found by that code,
 //! so a kind the core adds later still raises (as the base `keyrack.Error`)
 //! until Python grows its class — and `tests/test_errors.py` walks
-//! [`ErrorKind::ALL`] (exported as `_keyrack.ERROR_KINDS`) and fails then.
+//! [`ErrorKind::ALL`] (exported as `keyrack.ERROR_KINDS`) and fails then.
 
 use keyrack::{Error, ErrorKind};
 use pyo3::exceptions::PyRuntimeError;
@@ -82,14 +82,9 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
             err.to_string(),
             &[("field", obj(field)), ("reason", obj(reason))],
         ),
-        // The core never echoes a non-id (it may be a secret) in its message;
-        // `.id` is set only for a real id.
-        Error::NotFound { id } => {
-            let id = if keyrack::format::is_id(id) {
-                obj(id)
-            } else {
-                py.None()
-            };
+        // `.id` only for a real id: whatever else was passed may be a secret.
+        Error::NotFound { .. } => {
+            let id = err.id().map_or_else(|| py.None(), obj);
             raise(py, code, err.to_string(), &[("id", id)])
         }
         Error::AlreadyOpen { path } => {
@@ -116,6 +111,26 @@ impl<T> IntoPy<T> for keyrack::Result<T> {
     fn py(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| to_py(py, e))
     }
+}
+
+/// Runs `f` on the core store without the GIL and maps its error.
+pub fn call<T: Send>(py: Python<'_>, f: impl FnOnce() -> keyrack::Result<T> + Send) -> PyResult<T> {
+    py.detach(f).py(py)
+}
+
+/// An import's refusal: the `InvalidArgument` whose reason starts with
+/// `line N:` (the error `import_json_lines` gives), with `.line` set to N
+/// (None for a store failure such as `ReadOnly` or `Io`).
+pub fn import_refused(py: Python<'_>, refusal: keyrack::ImportError) -> PyErr {
+    let line = refusal.line;
+    with_line(py, to_py(py, Error::from(refusal)), line)
+}
+
+/// Sets `.line` on an exception raised for imported text.
+pub fn with_line(py: Python<'_>, err: PyErr, line: Option<usize>) -> PyErr {
+    // Setting an attribute on a fresh exception only fails on memory exhaustion.
+    let _ = err.value(py).setattr("line", line);
+    err
 }
 
 /// `[(name, numeric code)]` for every core error kind, in code order.

@@ -33,9 +33,11 @@ def classes() -> dict:
 
 def test_every_core_error_kind_has_its_exception_class() -> None:
     """Walks the core's ErrorKind::ALL; fails when the core adds a kind Python lacks."""
-    kinds = [name for name, _ in _keyrack.ERROR_KINDS]
-    assert kinds, "the native module exports ERROR_KINDS"
-    assert [code for _, code in _keyrack.ERROR_KINDS] == list(range(1, len(kinds) + 1))
+    assert keyrack.ERROR_KINDS is _keyrack.ERROR_KINDS  # the core's list, at the top level
+    assert "ERROR_KINDS" in keyrack.__all__
+    kinds = [name for name, _ in keyrack.ERROR_KINDS]
+    assert kinds, "keyrack exports ERROR_KINDS"
+    assert [code for _, code in keyrack.ERROR_KINDS] == list(range(1, len(kinds) + 1))
     missing = [k for k in kinds if k not in classes()]
     assert not missing, f"no keyrack exception class for core error kinds {missing}"
     assert sorted(classes()) == sorted(kinds), "a Python class has no core kind"

@@ -12,7 +12,9 @@ file, and verify them in-process::
             ...                                # let the request in
 
 Outcomes are values (``keyrack.Outcome``), never exceptions; store failures
-raise subclasses of ``keyrack.Error``.
+raise subclasses of ``keyrack.Error``. The core's lists are here as they are:
+``keyrack.OUTCOMES`` (name, HTTP status, message), ``keyrack.ERROR_KINDS``
+(code, number) and ``keyrack.AUDIT_KINDS``.
 """
 
 from __future__ import annotations
@@ -36,10 +38,13 @@ from keyrack._errors import (
 )
 from keyrack._types import AuditKind, Headers, IssueOptions, Status
 from keyrack._keyrack import (
+    AUDIT_KINDS,
     DEFAULT_PREFIX,
+    ERROR_KINDS,
     FORMAT_VERSION,
     OUTCOMES,
     AuditEvent,
+    ImportCheck,
     Issued,
     KeyIterator,
     KeyRecord,
@@ -88,8 +93,11 @@ class Outcome(str, enum.Enum):
 
 
 __all__ = [
+    "AUDIT_KINDS",
     "DEFAULT_PREFIX",
+    "ERROR_KINDS",
     "FORMAT_VERSION",
+    "OUTCOMES",
     "AlreadyOpen",
     "AuditEvent",
     "AuditKind",
@@ -102,6 +110,7 @@ __all__ = [
     "IncompatibleVersion",
     "InvalidArgument",
     "Io",
+    "ImportCheck",
     "Issued",
     "KeyIterator",
     "KeyRecord",

@@ -17,11 +17,16 @@ class Error(Exception):
 
 
 class InvalidArgument(Error, ValueError):
-    """An argument was rejected; ``field`` names it and ``reason`` says why."""
+    """An argument was rejected; ``field`` names it and ``reason`` says why.
+
+    For imported text (``import_json_lines``, ``check_import_json_lines``),
+    ``line`` is the 1-based line refused (blank lines counted), else None.
+    """
 
     code = "INVALID_ARGUMENT"
     field: Optional[str] = None
     reason: Optional[str] = None
+    line: Optional[int] = None
 
 
 class NotFound(Error, LookupError):

@@ -27,10 +27,12 @@ from keyrack import Outcome
 from keyrack._types import AuditKind, Headers, IssueOptions, Status
 
 __all__ = [
+    "AUDIT_KINDS",
     "AuditEvent",
     "DEFAULT_PREFIX",
     "ERROR_KINDS",
     "FORMAT_VERSION",
+    "ImportCheck",
     "Issued",
     "KEY_REGEX",
     "KeyIterator",
@@ -55,8 +57,12 @@ __version__: str
 DEFAULT_PREFIX: str
 FORMAT_VERSION: int
 KEY_REGEX: str
+#: ``(code, number)`` of every core error kind (``ErrorKind::ALL``), in number order.
 ERROR_KINDS: List[Tuple[str, int]]
+#: ``(name, http_status, message)`` of every core outcome (``Outcome::ALL``), ``missing`` last.
 OUTCOMES: List[Tuple[str, int, str]]
+#: Every audit event kind (``AuditKind::ALL``).
+AUDIT_KINDS: List[AuditKind]
 
 @final
 class RateLimit:
@@ -211,6 +217,19 @@ class KeyIterator(Generic[_T]):
     def __class_getitem__(cls, item: Any) -> Any: ...
 
 @final
+class ImportCheck:
+    """What ``check_import_json_lines()`` found: the text would import."""
+
+    @property
+    def records(self) -> int: ...
+    @property
+    def pools(self) -> int: ...
+    @property
+    def already_present(self) -> List[Tuple[int, str]]:
+        """``(line, id)`` of records whose id the store already has."""
+        ...
+
+@final
 class ManualClock:
     """A test clock that moves only when told to; pass as ``Store(clock=...)``."""
 
@@ -353,6 +372,7 @@ class Store:
     @overload
     def export(self, file: SupportsWrite[str]) -> int: ...
     def import_json_lines(self, text: str) -> int: ...
+    def check_import_json_lines(self, text: str) -> ImportCheck: ...
     def sync(self) -> None: ...
     def compact(self) -> bool: ...
     def close(self) -> None: ...

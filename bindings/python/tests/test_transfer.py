@@ -248,3 +248,76 @@ def test_read_only_stores_export_but_do_not_import_or_compact(path: Path, tmp_pa
         with pytest.raises(keyrack.ReadOnly):
             ro.compact()  # a rewrite of the file: a write
         assert path.stat().st_size == size
+
+
+def test_check_import_is_a_dry_run(
+    store: keyrack.Store, target: keyrack.Store, clock: keyrack.ManualClock
+) -> None:
+    fill(store, clock)
+    text = store.export()
+    check = target.check_import_json_lines(text)
+    assert (check.records, check.pools, check.already_present) == (5, 1, [])
+    assert "ImportCheck(records=5, pools=1" in repr(check)
+    assert len(target.list()) == 0 and target.pool("org_1") is None  # nothing written
+    assert target.import_json_lines(text) == 5  # the import agrees
+    empty = target.check_import_json_lines("\n \n")
+    assert (empty.records, empty.pools, empty.already_present) == (0, 0, [])
+    # Into the store they came from: every id is there, listed by line.
+    records = text.splitlines()[:-1]  # without the pool line (org_1's pool exists too)
+    again = store.check_import_json_lines("\n".join(records))
+    ids = [json.loads(line)["id"] for line in records]
+    assert again.already_present == [(n + 1, i) for n, i in enumerate(ids)]
+    with pytest.raises(keyrack.InvalidArgument) as e:
+        store.check_import_json_lines(text)  # the pool line: org_1 has a pool here
+    assert e.value.line == len(records) + 1 and e.value.field == "pool"
+
+
+def test_refusals_carry_their_line(
+    store: keyrack.Store, target: keyrack.Store, clock: keyrack.ManualClock
+) -> None:
+    fill(store, clock)
+    good = store.export().splitlines()
+    for bad in ("{not json", '{"id": 1}', "[]"):
+        text = "\n".join([good[0], bad] + good[1:]) + "\n"
+        with pytest.raises(keyrack.InvalidArgument) as checked:
+            target.check_import_json_lines(text)
+        with pytest.raises(keyrack.InvalidArgument) as imported:
+            target.import_json_lines(text)
+        for e in (checked, imported):
+            assert e.value.line == 2 and e.value.field == "record"
+            assert e.value.reason is not None and e.value.reason.startswith("line 2:")
+        assert str(checked.value) == str(imported.value)  # the same refusal
+    with pytest.raises(keyrack.InvalidArgument) as e:
+        target.check_import_json_lines(good[0] + "\n\n{")
+    assert e.value.line == 3
+    assert len(target.list()) == 0
+
+
+def test_an_existing_id_is_listed_then_refused_with_its_line(
+    store: keyrack.Store, target: keyrack.Store, clock: keyrack.ManualClock
+) -> None:
+    fill(store, clock)
+    lines = store.export().splitlines()
+    assert target.import_json_lines(lines[2]) == 1
+    text = "\n".join(lines)
+    check = target.check_import_json_lines(text)
+    assert check.already_present == [(3, json.loads(lines[2])["id"])]
+    with pytest.raises(keyrack.InvalidArgument) as e:
+        target.import_json_lines(text)
+    assert e.value.line == 3 and e.value.reason is not None and e.value.reason.startswith("line 3:")
+
+
+def test_a_store_failure_has_no_line(path: Path, tmp_path: Path) -> None:
+    with keyrack.Store(tmp_path / "other.redb") as other:
+        other.issue("b")
+        foreign = other.export()
+    keyrack.Store(path).close()
+    with keyrack.Store(path, read_only=True) as ro:
+        assert ro.check_import_json_lines(foreign).records == 1  # a dry run reads only
+        with pytest.raises(keyrack.ReadOnly) as e:
+            ro.import_json_lines(foreign)
+        assert getattr(e.value, "line") is None
+    with pytest.raises(keyrack.Closed):
+        ro.check_import_json_lines(foreign)
+    with pytest.raises(TypeError):
+        ro.check_import_json_lines(b"{}")  # type: ignore[arg-type]
