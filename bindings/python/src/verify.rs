@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PyString};
 
 use crate::convert::{self, type_name};
 use crate::error::call;
+use crate::record::{KeyRecord, repr_str};
 
 /// Verify options from `verify()`'s keywords.
 pub fn options(scopes: Option<Vec<String>>, cost: Option<u64>) -> VerifyOptions {
@@ -177,8 +178,8 @@ impl Verification {
     }
     /// The key's record when the key was found.
     #[getter]
-    fn record(&self) -> Option<crate::record::KeyRecord> {
-        self.record.clone().map(crate::record::KeyRecord)
+    fn record(&self) -> Option<KeyRecord> {
+        self.record.clone().map(KeyRecord)
     }
     /// The key's id when the key was found.
     #[getter]
@@ -217,7 +218,7 @@ impl Verification {
     fn __repr__(&self) -> String {
         let mut s = format!("Verification(outcome='{}'", self.outcome.as_str());
         if let Some(r) = &self.record {
-            s.push_str(&format!(", id={}", crate::record::repr_str(&r.id)));
+            s.push_str(&format!(", id={}", repr_str(&r.id)));
         }
         if let Some(n) = self.remaining {
             s.push_str(&format!(", remaining={n}"));
