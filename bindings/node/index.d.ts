@@ -9,6 +9,57 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+declare global {
+  interface IteratorObject<T, TReturn = unknown, TNext = unknown>
+    extends globalThis.Iterator<T, TReturn, TNext> {
+    [globalThis.Symbol.iterator](): globalThis.IteratorObject<T, TReturn, TNext>
+  }
+}
+
+/**
+ * Every audit event matching the options of `store.auditEvents(options)`,
+ * oldest first: an iterable that reads one page of `limit` events at a
+ * time. A failed read throws from the loop and ends the iteration.
+ *
+ * This type implements JavaScript's iterable iterator protocol.
+ * On runtimes with `Iterator` helpers, its prototype also inherits those helpers.
+ *
+ * @see https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Iterator#iterator_helper_methods
+ * @see https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Iteration_protocols#the_iterator_and_iterable_protocols
+ */
+export declare class AuditEventIterator {
+
+  [globalThis.Symbol.iterator](): this
+  next(...[value]: [] | [void]): globalThis.IteratorResult<AuditEvent, void | undefined>
+  return(...[value]: [] | [void]): globalThis.IteratorResult<AuditEvent, void | undefined>
+  throw(exception?: unknown): globalThis.IteratorResult<AuditEvent, void | undefined>
+}
+
+export interface AuditEventIterator extends globalThis.Omit<globalThis.IteratorObject<AuditEvent, void | undefined, void>, 'next' | 'return' | 'throw'> {}
+
+/**
+ * Every record matching the options of `store.keys(options)`, in id order:
+ * an iterable (`for (const record of store.keys({owner}))`, `[...store.keys()]`,
+ * `Iterator.from`) that reads one page of `limit` records at a time, when
+ * the one before is used up. A failed read (`KEYRACK_CLOSED`, …) throws from
+ * the loop and ends the iteration.
+ *
+ * This type implements JavaScript's iterable iterator protocol.
+ * On runtimes with `Iterator` helpers, its prototype also inherits those helpers.
+ *
+ * @see https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Iterator#iterator_helper_methods
+ * @see https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Iteration_protocols#the_iterator_and_iterable_protocols
+ */
+export declare class KeyIterator {
+
+  [globalThis.Symbol.iterator](): this
+  next(...[value]: [] | [void]): globalThis.IteratorResult<KeyRecord, void | undefined>
+  return(...[value]: [] | [void]): globalThis.IteratorResult<KeyRecord, void | undefined>
+  throw(exception?: unknown): globalThis.IteratorResult<KeyRecord, void | undefined>
+}
+
+export interface KeyIterator extends globalThis.Omit<globalThis.IteratorObject<KeyRecord, void | undefined, void>, 'next' | 'return' | 'throw'> {}
+
 /**
  * A clock that moves only when told to, for tests: pass it as
  * `new Store(path, { clock })`, then `clock.advance(ms)`. Clones of the same
@@ -31,6 +82,47 @@ export declare class ManualClock {
  * `close()` when done: it writes pending counters and releases the file.
  */
 export declare class Store {
+  /** Issues one key, durably. The secret is in the result's `key`, once. */
+  issue(options?: IssueOptions): Issued
+  /** `issue` on the libuv pool. */
+  issueAsync(options?: IssueOptions): Promise<Issued>
+  /** Issues many keys in one transaction: all or none. */
+  issueMany(batch: IssueOptions[]): Issued[]
+  /** `issueMany` on the libuv pool. */
+  issueManyAsync(batch: IssueOptions[]): Promise<Issued[]>
+  /**
+   * Gives a key a new secret, keeping its id and settings; the old secret
+   * works `grace` ms more (default 0), never past the key's own expiry.
+   */
+  rotate(id: string, options?: RotateOptions): Issued
+  /** `rotate` on the libuv pool. */
+  rotateAsync(id: string, options?: RotateOptions): Promise<Issued>
+  /**
+   * Revokes a key at once and for good: once this returns, no verify
+   * succeeds with it. The record stays (for audit) until purged.
+   */
+  revoke(id: string): KeyRecord
+  /** `revoke` on the libuv pool. */
+  revokeAsync(id: string): Promise<KeyRecord>
+  /** Enables a disabled key. */
+  enable(id: string): KeyRecord
+  /** `enable` on the libuv pool. */
+  enableAsync(id: string): Promise<KeyRecord>
+  /** Disables a key: it verifies as `disabled` until enabled again. */
+  disable(id: string): KeyRecord
+  /** `disable` on the libuv pool. */
+  disableAsync(id: string): Promise<KeyRecord>
+  /** Changes a key's settings; an absent field is left alone, `null` clears it. */
+  update(id: string, changes: UpdateOptions): KeyRecord
+  /** `update` on the libuv pool. */
+  updateAsync(id: string, changes: UpdateOptions): Promise<KeyRecord>
+  /**
+   * Removes revoked and expired records (and rotated-out secrets) at least
+   * `olderThan` ms past; returns how many records were removed.
+   */
+  purge(options?: PurgeOptions): number
+  /** `purge` on the libuv pool. */
+  purgeAsync(options?: PurgeOptions): Promise<number>
   /** Opens (creating it with mode 0600 when missing) the store file at `path`. */
   constructor(path: string, options?: StoreOptions)
   /** The store file's path. */
@@ -59,6 +151,41 @@ export declare class Store {
   compact(): boolean
   /** `compact` on the libuv pool. */
   compactAsync(): Promise<boolean>
+  /** Sets an owner's shared credit pool, spent by its keys issued with `sharedCredits`. */
+  setPool(owner: string, pool: Pool): Pool
+  /** `setPool` on the libuv pool. */
+  setPoolAsync(owner: string, pool: Pool): Promise<Pool>
+  /** An owner's credit pool (live), or `null` when it has none. */
+  pool(owner: string): Pool | null
+  /** `pool` on the libuv pool. */
+  poolAsync(owner: string): Promise<Pool | null>
+  /** The record of key `id` (live counters included); throws `KEYRACK_NOT_FOUND`. */
+  get(id: string): KeyRecord
+  /** `get` on the libuv pool. */
+  getAsync(id: string): Promise<KeyRecord>
+  /** One page of records matching the filters, in id order. */
+  list(options?: ListOptions): Page
+  /** `list` on the libuv pool. */
+  listAsync(options?: ListOptions): Promise<Page>
+  /**
+   * Every record matching the filters, in id order, as an iterable that
+   * reads `limit` records (default 100) at a time: `list` without the
+   * cursor bookkeeping. Options that do not convert throw here; the
+   * core's own checks (a `limit` out of range, a bad cursor) throw from
+   * the first step of the loop.
+   */
+  keys(options?: ListOptions): KeyIterator
+  /** Audit events matching the filters, oldest first, one page at a time. */
+  audit(options?: AuditOptions): AuditPage
+  /** `audit` on the libuv pool. */
+  auditAsync(options?: AuditOptions): Promise<AuditPage>
+  /**
+   * Every audit event matching the filters, oldest first, as an iterable
+   * that reads `limit` events (default 100) at a time. Options that do
+   * not convert throw here; the core's own checks throw from the first
+   * step of the loop.
+   */
+  auditEvents(options?: AuditOptions): AuditEventIterator
   /**
    * Every record, in id order, as JSON lines: one record per line, each
    * line ending in a newline, with its `status` at the time of the export;
@@ -80,76 +207,48 @@ export declare class Store {
   importJsonLines(text: string): number
   /** `importJsonLines` on the libuv pool. */
   importJsonLinesAsync(text: string): Promise<number>
-  /** Issues one key, durably. The secret is in the result's `key`, once. */
-  issue(options?: IssueOptions): Issued
-  /** `issue` on the libuv pool. */
-  issueAsync(options?: IssueOptions): Promise<Issued>
-  /** Issues many keys in one transaction: all or none. */
-  issueMany(batch: IssueOptions[]): Issued[]
-  /** `issueMany` on the libuv pool. */
-  issueManyAsync(batch: IssueOptions[]): Promise<Issued[]>
+  /**
+   * The dry run of `importJsonLines`: every check the import makes, and
+   * nothing written. Returns what the text holds and which of its records
+   * the store already has (`alreadyPresent`, which a real import refuses).
+   * A line the import would refuse throws `KEYRACK_INVALID_ARGUMENT` with
+   * `err.line` (1-based, blank lines counted) and `err.field`; a store
+   * failure (`KEYRACK_CLOSED`, …) throws without `line`.
+   */
+  checkImportJsonLines(text: string): ImportCheck
+  /** `checkImportJsonLines` on the libuv pool. */
+  checkImportJsonLinesAsync(text: string): Promise<ImportCheck>
   /**
    * Verifies a key presented by a client. Never throws for a bad key
    * (anything that is not a well-formed key string is `malformed`); throws
-   * only for store failures (`KEYRACK_CLOSED`, `KEYRACK_IO`, …).
+   * only for bad options and store failures (`KEYRACK_CLOSED`, `KEYRACK_IO`, …).
    */
   verify(key: string, options?: VerifyOptions): Verification
   /** `verify` on the libuv pool (it reads the file on a cache miss). */
   verifyAsync(key: string, options?: VerifyOptions): Promise<Verification>
-  /** The record of key `id` (live counters included); throws `KEYRACK_NOT_FOUND`. */
-  get(id: string): KeyRecord
-  /** `get` on the libuv pool. */
-  getAsync(id: string): Promise<KeyRecord>
-  /** One page of records matching the filters, in id order. */
-  list(options?: ListOptions): Page
-  /** `list` on the libuv pool. */
-  listAsync(options?: ListOptions): Promise<Page>
-  /** Changes a key's settings; an absent field is left alone, `null` clears it. */
-  update(id: string, changes: UpdateOptions): KeyRecord
-  /** `update` on the libuv pool. */
-  updateAsync(id: string, changes: UpdateOptions): Promise<KeyRecord>
-  /** Enables a disabled key. */
-  enable(id: string): KeyRecord
-  /** `enable` on the libuv pool. */
-  enableAsync(id: string): Promise<KeyRecord>
-  /** Disables a key: it verifies as `disabled` until enabled again. */
-  disable(id: string): KeyRecord
-  /** `disable` on the libuv pool. */
-  disableAsync(id: string): Promise<KeyRecord>
   /**
-   * Revokes a key at once and for good: once this returns, no verify
-   * succeeds with it. The record stays (for audit) until purged.
+   * Verifies the key a request carries in its headers (Node's
+   * `req.headers`, values a string or an array of strings, or a Fetch
+   * `Headers`): `x-api-key` (any case), `Authorization: Api-Key <key>` or
+   * `Authorization: Bearer <key>`. No key is the outcome `missing` (401,
+   * "API key is required"); like `verify`, it throws only for bad options
+   * and store failures.
    */
-  revoke(id: string): KeyRecord
-  /** `revoke` on the libuv pool. */
-  revokeAsync(id: string): Promise<KeyRecord>
-  /**
-   * Gives a key a new secret, keeping its id and settings; the old secret
-   * works `grace` ms more (default 0).
-   */
-  rotate(id: string, options?: RotateOptions): Issued
-  /** `rotate` on the libuv pool. */
-  rotateAsync(id: string, options?: RotateOptions): Promise<Issued>
-  /**
-   * Removes revoked and expired records (and rotated-out secrets) at least
-   * `olderThan` ms past; returns how many records were removed.
-   */
-  purge(options?: PurgeOptions): number
-  /** `purge` on the libuv pool. */
-  purgeAsync(options?: PurgeOptions): Promise<number>
-  /** Audit events matching the filters, oldest first, one page at a time. */
-  audit(options?: AuditOptions): AuditPage
-  /** `audit` on the libuv pool. */
-  auditAsync(options?: AuditOptions): Promise<AuditPage>
-  /** Sets an owner's shared credit pool, spent by its keys issued with `sharedCredits`. */
-  setPool(owner: string, pool: Pool): Pool
-  /** `setPool` on the libuv pool. */
-  setPoolAsync(owner: string, pool: Pool): Promise<Pool>
-  /** An owner's credit pool (live), or `null` when it has none. */
-  pool(owner: string): Pool | null
-  /** `pool` on the libuv pool. */
-  poolAsync(owner: string): Promise<Pool | null>
+  verifyHeaders(headers: Record<string, string | string[] | undefined> | { get(name: string): string | null }, options?: VerifyOptions): Verification
+  /** `verifyHeaders` on the libuv pool. */
+  verifyHeadersAsync(headers: Record<string, string | string[] | undefined> | { get(name: string): string | null }, options?: VerifyOptions): Promise<Verification>
 }
+
+/** A record of the text whose id the store already has. */
+export interface AlreadyPresent {
+  /** The 1-based line of the text, blank lines counted. */
+  line: number
+  /** The record's id. */
+  id: string
+}
+
+/** Every kind of audit event, from the core's `AuditKind::ALL`. */
+export declare const AUDIT_KINDS: ReadonlyArray<AuditKind>
 
 /** One entry of the audit log. Never holds a secret. */
 export interface AuditEvent {
@@ -166,7 +265,10 @@ export interface AuditEvent {
 /** What an audit event records. */
 export type AuditKind = 'issued' | 'revoked' | 'rotated' | 'updated' | 'enabled' | 'disabled' | 'purged'
 
-/** Which audit events to read, oldest first. */
+/**
+ * Which audit events to read, oldest first. A property that names none
+ * of these throws a `TypeError`.
+ */
 export interface AuditOptions {
   /** Only this key's events. */
   id?: string
@@ -174,9 +276,9 @@ export interface AuditOptions {
   kind?: AuditKind
   /** Only events at or after this time. */
   since?: Date
-  /** Page size, 1–10000 (default 100). */
+  /** Page size, 1–10000 (default 100); for `auditEvents()`, how many events each read fetches. */
   limit?: number
-  /** `nextCursor` of the previous page. */
+  /** `nextCursor` of the previous page (where to start). */
   cursor?: string
 }
 
@@ -198,10 +300,13 @@ export interface Denied {
   usageExceeded: number
 }
 
+/** Every error `code` keyrack can throw, from the core's `ErrorKind::ALL`. */
+export declare const ERROR_CODES: ReadonlyArray<ErrorCode>
+
 /** The `code` of every error keyrack throws. */
 export type ErrorCode = 'KEYRACK_INVALID_ARGUMENT' | 'KEYRACK_NOT_FOUND' | 'KEYRACK_ALREADY_OPEN' | 'KEYRACK_WRONG_PROCESS' | 'KEYRACK_PEPPER_MISMATCH' | 'KEYRACK_INCOMPATIBLE_VERSION' | 'KEYRACK_CORRUPTED' | 'KEYRACK_READ_ONLY' | 'KEYRACK_IO' | 'KEYRACK_CLOSED'
 
-/** Every error `code` keyrack can throw, from the core's list of kinds. */
+/** Every error `code` keyrack can throw (a fresh copy of `ERROR_CODES`). */
 export declare function errorCodes(): ErrorCode[]
 
 /**
@@ -209,9 +314,22 @@ export declare function errorCodes(): ErrorCode[]
  * `Authorization: Api-Key <key>` or `Authorization: Bearer <key>`. Takes
  * Node's `req.headers` (`IncomingHttpHeaders`) or a Fetch `Headers`. Returns
  * `null` when there is no key: answer 401 "API key is required"
- * (`outcomeInfo('missing')`).
+ * (`outcomeInfo('missing')`). `store.verifyHeaders` does both steps at once.
  */
 export declare function extractKey(headers: Record<string, string | string[] | undefined> | { get(name: string): string | null }): string | null
+
+/** What `checkImportJsonLines` found: the text would import. */
+export interface ImportCheck {
+  /** Records in the text. */
+  records: number
+  /** Owners' credit pools in the text. */
+  pools: number
+  /**
+   * Records whose id the store already has, by line: a real import
+   * refuses the first of them (and with it the whole text).
+   */
+  alreadyPresent: Array<AlreadyPresent>
+}
 
 /**
  * A newly issued (or rotated) key. `key` is the secret, shown once: it is a
@@ -228,7 +346,7 @@ export interface Issued {
   record: KeyRecord
 }
 
-/** What to issue. */
+/** What to issue. A property that names none of these throws a `TypeError`. */
 export interface IssueOptions {
   /** A name for people (default empty). */
   name?: string
@@ -291,7 +409,7 @@ export interface KeyRecord {
 /** A key's lifecycle state, as listings filter it. */
 export type KeyStatus = 'active' | 'revoked' | 'disabled' | 'expired'
 
-/** Which records to list, one page at a time. */
+/** Which records to list. A property that names none of these throws a `TypeError`. */
 export interface ListOptions {
   /** Only this owner's keys. */
   owner?: string
@@ -301,9 +419,9 @@ export interface ListOptions {
   status?: KeyStatus
   /** Only keys not used since this time (never-used keys included). */
   unusedSince?: Date
-  /** Page size, 1–1000 (default 100). */
+  /** Page size, 1–1000 (default 100); for `keys()`, how many records each read fetches. */
   limit?: number
-  /** `nextCursor` of the previous page. */
+  /** `nextCursor` of the previous page (where to start). */
   cursor?: string
 }
 
@@ -324,6 +442,12 @@ export interface OutcomeInfo {
   message: string
 }
 
+/**
+ * Every outcome a verify can answer, in the order the checks run
+ * (`missing` last), from the core's `Outcome::ALL`.
+ */
+export declare const OUTCOMES: ReadonlyArray<Outcome>
+
 /** One page of `list`. */
 export interface Page {
   /** Records of this page, in id order. */
@@ -332,7 +456,10 @@ export interface Page {
   nextCursor?: string
 }
 
-/** An owner's shared credit balance. */
+/**
+ * An owner's shared credit balance. Given to `setPool`, a property that
+ * names none of these throws a `TypeError`.
+ */
 export interface Pool {
   /** Credits left. */
   remaining: number
@@ -340,7 +467,7 @@ export interface Pool {
   refill?: Refill
 }
 
-/** What to purge. */
+/** What to purge. A property that names none of these throws a `TypeError`. */
 export interface PurgeOptions {
   /** Only records revoked or expired at least this many ms ago (default 0). */
   olderThan?: number
@@ -362,13 +489,13 @@ export interface Refill {
   every: number
 }
 
-/** How to rotate a key. */
+/** How to rotate a key. A property that names none of these throws a `TypeError`. */
 export interface RotateOptions {
   /** How long the old secret keeps working, in ms (default 0: not at all). */
   grace?: number
 }
 
-/** How to open a store. */
+/** How to open a store. A property that names none of these throws a `TypeError`. */
 export interface StoreOptions {
   /** Default prefix of issued keys (a new store defaults to `kr`). */
   prefix?: string
@@ -390,7 +517,10 @@ export interface StoreOptions {
   cacheCapacity?: number
 }
 
-/** Changes to a key; an absent field is left alone and `null` clears it. */
+/**
+ * Changes to a key; an absent field is left alone and `null` clears it.
+ * A property that names none of these throws a `TypeError`.
+ */
 export interface UpdateOptions {
   name?: string
   description?: string | null
@@ -401,7 +531,7 @@ export interface UpdateOptions {
   meta?: Record<string, string>
   /** New expiry; `null` removes it. */
   expiresAt?: Date | null
-  /** New expiry this many ms from now (exclusive with `expiresAt`). */
+  /** New expiry this many ms after the update commits (exclusive with `expiresAt`). */
   expiresIn?: number
   /** New credit balance; `null` unmeters the key. */
   remaining?: number | null
@@ -433,7 +563,10 @@ export interface Verification {
   retryAfter?: number
 }
 
-/** What a verify requires beyond a good key. */
+/**
+ * What a verify requires beyond a good key. A property that names none
+ * of these throws a `TypeError`.
+ */
 export interface VerifyOptions {
   /** Scopes the key must all have. */
   scopes?: Array<string>

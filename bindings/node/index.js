@@ -835,12 +835,17 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AuditEventIterator = nativeBinding.AuditEventIterator
+module.exports.KeyIterator = nativeBinding.KeyIterator
 module.exports.ManualClock = nativeBinding.ManualClock
 module.exports.Store = nativeBinding.Store
+module.exports.AUDIT_KINDS = nativeBinding.AUDIT_KINDS
 module.exports.AuditKind = nativeBinding.AuditKind
+module.exports.ERROR_CODES = nativeBinding.ERROR_CODES
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.extractKey = nativeBinding.extractKey
 module.exports.KeyStatus = nativeBinding.KeyStatus
 module.exports.Outcome = nativeBinding.Outcome
 module.exports.outcomeInfo = nativeBinding.outcomeInfo
+module.exports.OUTCOMES = nativeBinding.OUTCOMES

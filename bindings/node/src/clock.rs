@@ -21,7 +21,7 @@ impl ManualClock {
     #[napi(constructor)]
     pub fn new(env: Env, #[napi(ts_arg_type = "Date")] start: Option<Unknown>) -> Result<Self> {
         let start = crate::convert::arg::<JsDate>(start, "start", "a Date")
-            .map_err(|e| throwable(&env, e))?;
+            .map_err(|e| throwable(&env, e.into()))?;
         let start = start.map_or_else(std::time::SystemTime::now, |d| d.0);
         Ok(ManualClock {
             clock: keyrack::Clock::manual(start),
@@ -33,7 +33,7 @@ impl ManualClock {
     pub fn advance(&self, env: Env, #[napi(ts_arg_type = "number")] ms: Unknown) -> Result<()> {
         let ms = required::<f64>(Some(ms), "ms", "a number")
             .and_then(|n| millis("ms", n))
-            .map_err(|e| throwable(&env, e))?;
+            .map_err(|e| throwable(&env, e.into()))?;
         self.clock.advance(ms);
         Ok(())
     }
@@ -41,7 +41,8 @@ impl ManualClock {
     /// Sets the clock to `to`.
     #[napi]
     pub fn set(&self, env: Env, #[napi(ts_arg_type = "Date")] to: Unknown) -> Result<()> {
-        let to = required::<JsDate>(Some(to), "to", "a Date").map_err(|e| throwable(&env, e))?;
+        let to =
+            required::<JsDate>(Some(to), "to", "a Date").map_err(|e| throwable(&env, e.into()))?;
         self.clock.set(to.0);
         Ok(())
     }
@@ -66,6 +67,8 @@ impl TypeName for ClockArg {
 }
 
 impl ValidateNapiValue for ClockArg {}
+
+impl crate::options::Known for ClockArg {}
 
 impl FromNapiValue for ClockArg {
     unsafe fn from_napi_value(env: sys::napi_env, v: sys::napi_value) -> Result<Self> {

@@ -3,22 +3,38 @@
 //! Conversion code only: every rule lives in the `keyrack` crate. Times are
 //! `Date`, durations milliseconds, outcomes strings, errors `Error`s with a
 //! stable `code` (`KEYRACK_` + the core's `ErrorKind::as_str()`).
+//!
+//! Laid out in the core's rooms: `open.rs` (the `Store` class, its options,
+//! close, sync, compact), `verify.rs`, `issue.rs` (issue, issueMany, rotate),
+//! `manage.rs`, `read.rs`, `pool.rs`, `transfer.rs`, each adding its verbs in
+//! its own `#[napi] impl Store` block; `options.rs` (typed option objects
+//! that refuse unknown properties), `record.rs`, `convert.rs`, `error.rs`,
+//! `task.rs` (one body for each sync verb and its Promise twin) support them.
 #![deny(clippy::all)]
 
 mod clock;
 mod convert;
 mod error;
+mod issue;
+mod manage;
+mod open;
 mod options;
-mod store;
+mod pool;
+mod read;
+mod record;
 mod task;
-mod verification;
+mod transfer;
+mod verify;
 
+use std::marker::PhantomData;
+
+use napi::Env;
 use napi::bindgen_prelude::*;
-use napi::{Env, Unknown};
 use napi_derive::napi;
 
 pub use clock::ManualClock;
-pub use store::Store;
+pub use open::Store;
+pub use verify::{OutcomeInfo, extract_key, outcome_info};
 
 /// What `verify` found, in the order the checks run; `missing` comes only from
 /// a request without a key (see `extractKey`).
@@ -113,13 +129,72 @@ pub enum ErrorCode {
     Closed,
 }
 
-/// Every error `code` keyrack can throw, from the core's list of kinds.
-#[napi(ts_return_type = "ErrorCode[]")]
-pub fn error_codes() -> Vec<String> {
+/// A frozen JavaScript array of strings listed by the core, typed
+/// `ReadonlyArray<T>` in `index.d.ts`: the lists below are the core's
+/// (`Outcome::ALL`, `ErrorKind::ALL`, `AuditKind::ALL`), never a copy.
+pub struct ReadonlyArray<T>(PhantomData<T>, fn() -> Vec<String>);
+
+impl<T> ToNapiValue for ReadonlyArray<T> {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let list = unsafe { ToNapiValue::to_napi_value(env, (val.1)()) }?;
+        // `Object.freeze(list)` (Node-API's own freeze needs napi8).
+        let get = |obj: sys::napi_value, name: &std::ffi::CStr| -> Result<sys::napi_value> {
+            let mut out = std::ptr::null_mut();
+            check_status!(unsafe {
+                sys::napi_get_named_property(env, obj, name.as_ptr(), &mut out)
+            })?;
+            Ok(out)
+        };
+        let mut global = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_get_global(env, &mut global) })?;
+        let object = get(global, c"Object")?;
+        let freeze = get(object, c"freeze")?;
+        let mut frozen = std::ptr::null_mut();
+        check_status!(unsafe {
+            sys::napi_call_function(env, object, freeze, 1, &list, &mut frozen)
+        })?;
+        Ok(frozen)
+    }
+}
+
+fn outcome_names() -> Vec<String> {
+    keyrack::Outcome::ALL
+        .iter()
+        .map(|o| o.as_str().to_owned())
+        .collect()
+}
+
+fn error_code_names() -> Vec<String> {
     keyrack::ErrorKind::ALL
         .iter()
         .map(|k| error::code(*k))
         .collect()
+}
+
+fn audit_kind_names() -> Vec<String> {
+    keyrack::AuditKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect()
+}
+
+/// Every outcome a verify can answer, in the order the checks run
+/// (`missing` last), from the core's `Outcome::ALL`.
+#[napi]
+pub const OUTCOMES: ReadonlyArray<Outcome> = ReadonlyArray(PhantomData, outcome_names);
+
+/// Every error `code` keyrack can throw, from the core's `ErrorKind::ALL`.
+#[napi]
+pub const ERROR_CODES: ReadonlyArray<ErrorCode> = ReadonlyArray(PhantomData, error_code_names);
+
+/// Every kind of audit event, from the core's `AuditKind::ALL`.
+#[napi]
+pub const AUDIT_KINDS: ReadonlyArray<AuditKind> = ReadonlyArray(PhantomData, audit_kind_names);
+
+/// Every error `code` keyrack can throw (a fresh copy of `ERROR_CODES`).
+#[napi(ts_return_type = "ErrorCode[]")]
+pub fn error_codes() -> Vec<String> {
+    error_code_names()
 }
 
 /// Throws a sample error of the given code, built from the core's error type
@@ -132,73 +207,5 @@ pub fn sample_error(env: Env, code: String) -> Result<()> {
     let e = kind
         .and_then(error::sample)
         .unwrap_or_else(|| error::invalid("code", format!("no sample for {code:?}")));
-    Err(error::throwable(&env, e))
-}
-
-/// The HTTP status and public message of an outcome, `'missing'` included.
-#[napi]
-pub fn outcome_info(
-    env: Env,
-    #[napi(ts_arg_type = "Outcome")] outcome: Unknown,
-) -> Result<convert::OutcomeInfo> {
-    store::outcome_info(Some(outcome)).map_err(|e| error::throwable(&env, e))
-}
-
-/// Finds the API key in request headers: `x-api-key` (any case),
-/// `Authorization: Api-Key <key>` or `Authorization: Bearer <key>`. Takes
-/// Node's `req.headers` (`IncomingHttpHeaders`) or a Fetch `Headers`. Returns
-/// `null` when there is no key: answer 401 "API key is required"
-/// (`outcomeInfo('missing')`).
-#[napi(
-    ts_args_type = "headers: Record<string, string | string[] | undefined> | { get(name: string): string | null }"
-)]
-pub fn extract_key(headers: Unknown) -> Result<Option<String>> {
-    let pairs = header_pairs(headers)?;
-    Ok(
-        match keyrack::extract_key(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))) {
-            keyrack::Extracted::Key(k) => Some(k.to_owned()),
-            keyrack::Extracted::Missing => None,
-        },
-    )
-}
-
-/// The (name, value) pairs of either header form; values that are not
-/// strings are skipped (they cannot hold a key).
-fn header_pairs(headers: Unknown) -> Result<Vec<(String, String)>> {
-    let mut pairs = Vec::new();
-    if headers.get_type()? != ValueType::Object {
-        return Ok(pairs);
-    }
-    let obj = unsafe { headers.cast::<Object>() }?;
-    let getter = obj.get::<Unknown>("get")?;
-    if let Some(get) = getter.filter(|g| g.get_type().ok() == Some(ValueType::Function)) {
-        // A Fetch `Headers` (or anything with a case-insensitive `get`).
-        let get = unsafe { get.cast::<Function<String, Unknown>>() }?;
-        for name in ["x-api-key", "authorization"] {
-            let v = get.apply(obj, name.to_owned())?;
-            if v.get_type()? == ValueType::String {
-                pairs.push((name.to_owned(), unsafe { v.cast::<String>() }?));
-            }
-        }
-        return Ok(pairs);
-    }
-    for name in Object::keys(&obj)? {
-        let Some(v) = obj.get::<Unknown>(&name)? else {
-            continue;
-        };
-        match v.get_type()? {
-            ValueType::String => pairs.push((name, unsafe { v.cast::<String>() }?)),
-            ValueType::Object => {
-                if let Ok(items) = unsafe { v.cast::<Vec<Unknown>>() } {
-                    for item in items {
-                        if item.get_type()? == ValueType::String {
-                            pairs.push((name.clone(), unsafe { item.cast::<String>() }?));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(pairs)
+    Err(error::throwable(&env, e.into()))
 }

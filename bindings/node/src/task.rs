@@ -7,19 +7,21 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 
-use crate::error::throwable;
+use crate::error::{Failure, Fallible, throwable};
+
+fn panicked() -> Failure {
+    Failure::Core(keyrack::Error::Io(std::io::Error::other(
+        "keyrack panicked inside a store call (a bug: please report it)",
+    )))
+}
 
 /// Runs a store call so that a panic (a bug) becomes an `Io` error instead of
 /// unwinding into Node, which would abort the process.
-pub fn guard<T>(f: impl FnOnce() -> keyrack::Result<T>) -> keyrack::Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(keyrack::Error::Io(std::io::Error::other(
-            "keyrack panicked inside a store call (a bug: please report it)",
-        )))
-    })
+pub fn guard<T>(f: impl FnOnce() -> Fallible<T>) -> Fallible<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(panicked()))
 }
 
-type Work<T> = Box<dyn FnOnce() -> keyrack::Result<T> + Send>;
+type Work<T> = Box<dyn FnOnce() -> Fallible<T> + Send>;
 
 /// A store call ready to run.
 pub struct Op<T> {
@@ -27,7 +29,7 @@ pub struct Op<T> {
 }
 
 impl<T: Send + 'static> Op<T> {
-    pub fn new(f: impl FnOnce() -> keyrack::Result<T> + Send + 'static) -> Self {
+    pub fn new(f: impl FnOnce() -> Fallible<T> + Send + 'static) -> Self {
         Op {
             work: Some(Box::new(f)),
         }
@@ -36,23 +38,19 @@ impl<T: Send + 'static> Op<T> {
     /// Builds the op from converted arguments, or one that fails with the
     /// conversion error (so an async verb rejects instead of throwing).
     pub fn from<A: Send + 'static>(
-        args: keyrack::Result<A>,
-        f: impl FnOnce(A) -> keyrack::Result<T> + Send + 'static,
+        args: Fallible<A>,
+        f: impl FnOnce(A) -> Fallible<T> + Send + 'static,
     ) -> Self {
         Op::new(move || f(args?))
     }
 
-    fn run(&mut self) -> keyrack::Result<T> {
+    fn run(&mut self) -> Fallible<T> {
         let Some(work) = self.work.take() else {
-            return Err(keyrack::Error::Io(std::io::Error::other(
+            return Err(Failure::Core(keyrack::Error::Io(std::io::Error::other(
                 "keyrack: an operation ran twice",
-            )));
+            ))));
         };
-        catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
-            Err(keyrack::Error::Io(std::io::Error::other(
-                "keyrack panicked inside a store call (a bug: please report it)",
-            )))
-        })
+        guard(work)
     }
 
     /// Runs on the calling thread.
@@ -70,7 +68,7 @@ impl<T: Send + 'static> Op<T> {
 }
 
 impl<T: ToNapiValue + TypeName + Send + 'static> Task for Op<T> {
-    type Output = keyrack::Result<T>;
+    type Output = Fallible<T>;
     type JsValue = T;
 
     fn compute(&mut self) -> Result<Self::Output> {

@@ -38,7 +38,33 @@ async function rejectsCode(promise, code) {
   })
 }
 
+const T0 = new Date('2026-01-01T00:00:00Z')
+/** A new store on a manual clock at T0. */
+function openAt(opts = {}) {
+  const { Store, ManualClock } = require('..')
+  const clock = new ManualClock(T0)
+  const store = new Store(storePath(), { clock, ...opts })
+  return { store, clock }
+}
+
+/** Asserts that `fn` throws the TypeError of an unknown option named `name`. */
+function throwsUnknown(fn, name) {
+  assert.throws(fn, (e) => unknownOption(e, name))
+}
+
+async function rejectsUnknown(promise, name) {
+  await assert.rejects(promise, (e) => unknownOption(e, name))
+}
+
+function unknownOption(e, name) {
+  assert.ok(e instanceof TypeError, `a TypeError, got ${e}`)
+  assert.equal(e.code, 'KEYRACK_INVALID_ARGUMENT')
+  assert.equal(e.field, name)
+  assert.ok(e.message.includes(name), e.message)
+  return true
+}
+
 const repoRoot = path.resolve(__dirname, '..', '..', '..')
 const vectors = (name) => JSON.parse(fs.readFileSync(path.join(repoRoot, 'tests', 'vectors', name), 'utf8'))
 
-module.exports = { tempDir, storePath, throwsCode, rejectsCode, vectors, repoRoot }
+module.exports = { tempDir, storePath, throwsCode, rejectsCode, throwsUnknown, rejectsUnknown, vectors, repoRoot, T0, openAt }

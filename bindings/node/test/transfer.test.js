@@ -1,7 +1,8 @@
 'use strict'
-// export, importJsonLines and compact, sync and async: records move between
-// stores without their secrets, imports are all or nothing, compact keeps
-// every key, and errors carry the binding's codes.
+// Moving records (transfer.rs): export, importJsonLines and its dry run
+// checkImportJsonLines, sync and async: records move between stores without
+// their secrets, imports are all or nothing, the dry run writes nothing, and
+// errors carry the binding's codes. (compact is in open.test.js.)
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -14,8 +15,8 @@ const MODES = ['sync', 'async']
 /** The verbs under test, called the sync or the async way. */
 const verbs = (store, mode) =>
   mode === 'sync'
-    ? { exp: async () => store.export(), imp: async (t) => store.importJsonLines(t), compact: async () => store.compact() }
-    : { exp: () => store.exportAsync(), imp: (t) => store.importJsonLinesAsync(t), compact: () => store.compactAsync() }
+    ? { exp: async () => store.export(), imp: async (t) => store.importJsonLines(t), check: async (t) => store.checkImportJsonLines(t) }
+    : { exp: () => store.exportAsync(), imp: (t) => store.importJsonLinesAsync(t), check: (t) => store.checkImportJsonLinesAsync(t) }
 
 /** A store with keys in every state, counters and credits; `keys` holds their secrets. */
 function populated(clock) {
@@ -155,38 +156,6 @@ test('importJsonLines takes a string only, as every verb checks its arguments', 
   assert.equal(store.list().records.length, 0)
   store.close()
 })
-
-for (const mode of MODES) {
-  test(`compact gives space back and keeps every key and counter (${mode})`, async () => {
-    const clock = new ManualClock(T0)
-    const path = storePath()
-    let store = new Store(path, { clock })
-    const { compact } = verbs(store, mode)
-    const kept = store.issueMany(Array.from({ length: 10 }, (_, i) => ({ name: `kept${i}`, remaining: 100 })))
-    for (let n = 0; n < 4; n++) {
-      store.issueMany(Array.from({ length: 500 }, (_, i) => ({ name: `tmp${n}.${i}`, expiresIn: 1000 })))
-    }
-    clock.advance(2000)
-    assert.equal(store.purge(), 2000)
-    for (let n = 0; n < 3; n++) assert.equal(store.verify(kept[0].key).outcome, 'valid')
-    const before = fs.statSync(path).size
-
-    const first = await compact()
-    assert.equal(first, true)
-    assert.ok(fs.statSync(path).size < before, `${fs.statSync(path).size} < ${before}`)
-    assert.equal(typeof (await compact()), 'boolean')
-    for (const k of kept) assert.equal(store.verify(k.key).outcome, 'valid')
-    store.close()
-
-    // Every key and counter survives compact and a reopen.
-    store = new Store(path, { clock })
-    assert.equal(store.list().records.length, 10)
-    assert.equal(store.get(kept[0].id).uses, 4)
-    assert.equal(store.get(kept[0].id).remaining, 96)
-    assert.equal(store.verify(kept[9].key).outcome, 'valid')
-    store.close()
-  })
-}
 
 test('read-only and closed stores', async () => {
   const path = storePath()

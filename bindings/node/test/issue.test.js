@@ -1,0 +1,71 @@
+'use strict'
+// Issuing (issue.rs): issue, issueMany and rotate, sync and async; the
+// secret shown once and hidden from inspect and JSON.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const util = require('node:util')
+const { T0, openAt } = require('./helpers')
+
+test('issue returns the secret once, hidden from inspect and JSON', () => {
+  const { store } = openAt()
+  const issued = store.issue({ name: 'ci', owner: 'org_42', scopes: ['deploy'], meta: { team: 'infra' } })
+  assert.match(issued.key, /^kr_[0-9A-Za-z]{49}$/)
+  assert.match(issued.id, /^key_[0-9A-Za-z]{22}$/)
+  assert.equal(issued.record.id, issued.id)
+  assert.equal(issued.record.hint, `${issued.key.slice(0, 7)}…`)
+  assert.deepEqual(issued.record.scopes, ['deploy'])
+  assert.deepEqual(issued.record.meta, { team: 'infra' })
+  assert.equal(issued.record.owner, 'org_42')
+  assert.equal(issued.record.status, 'active')
+  assert.ok(issued.record.createdAt instanceof Date)
+  assert.equal(issued.record.createdAt.getTime(), T0.getTime())
+  const body = issued.key.slice(3)
+  for (const shown of [util.inspect(issued, { depth: 9 }), JSON.stringify(issued), String(Object.keys(issued))]) {
+    assert.ok(!shown.includes(body), `secret leaked: ${shown}`)
+  }
+  assert.deepEqual(Object.keys(issued).sort(), ['id', 'record'])
+  assert.equal(store.verify(issued.key).outcome, 'valid')
+  store.close()
+})
+
+test('issueMany, issueManyAsync and issueAsync, with prefixes and expiresAt', async () => {
+  const { store } = openAt({ prefix: 'sk_live', prefixes: ['sk_test'] })
+  const [a, b] = store.issueMany([{ name: 'a', owner: 'org' }, { name: 'b', prefix: 'sk_test' }])
+  assert.ok(a.key.startsWith('sk_live_') && b.key.startsWith('sk_test_'))
+  assert.ok(!JSON.stringify([a, b]).includes(a.key.slice(8)))
+  const [c] = await store.issueManyAsync([{ name: 'c', owner: 'org', sharedCredits: true }])
+  assert.equal(c.record.sharedCredits, true)
+  const d = await store.issueAsync({ name: 'd', expiresAt: new Date(T0.getTime() + 5000) })
+  assert.equal(d.record.expiresAt.getTime(), T0.getTime() + 5000)
+  const e = store.issue({ name: 'e', expiresIn: 1000 })
+  assert.equal(e.record.expiresAt.getTime(), T0.getTime() + 1000)
+  store.close()
+})
+
+test('rotate: a new secret, the same id; the old one works for the grace period', async () => {
+  const { store } = openAt()
+  const a = store.issue({ name: 'a' })
+  const rot = store.rotate(a.id, { grace: 1000 })
+  assert.equal(rot.id, a.id)
+  assert.notEqual(rot.key, a.key)
+  assert.deepEqual(Object.keys(rot).sort(), ['id', 'record'])
+  assert.equal(store.verify(a.key).outcome, 'valid', 'old secret in grace')
+  assert.equal(store.verify(rot.key).outcome, 'valid')
+  const rot2 = await store.rotateAsync(a.id)
+  assert.equal(store.verify(rot.key).outcome, 'expired', 'grace 0 ends it at once')
+  assert.equal(store.verify(rot2.key).outcome, 'valid')
+  const kinds = store.audit({ id: a.id }).events.map((e) => e.kind)
+  assert.deepEqual(kinds, ['issued', 'rotated', 'rotated'])
+  store.close()
+})
+
+test('async verbs run off the main thread and keep their order of effects', async () => {
+  const { store } = openAt()
+  const issued = await Promise.all(Array.from({ length: 20 }, (_, i) => store.issueAsync({ name: `k${i}` })))
+  assert.equal(new Set(issued.map((x) => x.id)).size, 20)
+  const outcomes = await Promise.all(issued.map((x) => store.verifyAsync(x.key)))
+  assert.ok(outcomes.every((v) => v.valid))
+  await Promise.all(issued.map((x) => store.revokeAsync(x.id)))
+  assert.ok(issued.every((x) => store.verify(x.key).outcome === 'revoked'))
+  store.close()
+})

@@ -1,0 +1,67 @@
+'use strict'
+// Changing keys (manage.rs): update, enable, disable, revoke, purge, sync
+// and async.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { throwsCode, T0, openAt } = require('./helpers')
+
+test('update sets fields, and null clears them', async () => {
+  const { store } = openAt()
+  const a = store.issue({ name: 'a' })
+  let r = store.update(a.id, { name: 'a2', description: 'x', scopes: ['r'], meta: { k: 'v' }, remaining: 5, rateLimit: { limit: 3, window: 1000 } })
+  assert.equal(r.name, 'a2')
+  assert.equal(r.description, 'x')
+  assert.deepEqual(r.scopes, ['r'])
+  assert.deepEqual(r.meta, { k: 'v' })
+  assert.equal(r.remaining, 5)
+  assert.deepEqual(r.rateLimit, { limit: 3, window: 1000 })
+  r = await store.updateAsync(a.id, { description: null, remaining: null, rateLimit: null, expiresIn: 1000 })
+  assert.equal(r.description, undefined)
+  assert.equal(r.remaining, undefined)
+  assert.equal(r.rateLimit, undefined)
+  assert.equal(r.expiresAt.getTime(), T0.getTime() + 1000)
+  r = store.update(a.id, { expiresAt: null, refill: { amount: 10, every: 60_000 } })
+  assert.equal(r.expiresAt, undefined)
+  assert.deepEqual(r.refill, { amount: 10, every: 60_000 })
+  r = store.update(a.id, { expiresAt: new Date(T0.getTime() + 7000), owner: 'org' })
+  assert.equal(r.expiresAt.getTime(), T0.getTime() + 7000)
+  assert.equal(r.owner, 'org')
+  assert.equal(store.update(a.id, { owner: null }).owner, undefined)
+  // The core's "not both" rule, a null expiresAt counting as given.
+  for (const both of [{ expiresIn: 5, expiresAt: new Date(T0.getTime() + 9000) }, { expiresIn: 5, expiresAt: null }]) {
+    assert.throws(() => store.update(a.id, both), (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'expiresIn')
+  }
+  assert.equal(store.get(a.id).expiresAt.getTime(), T0.getTime() + 7000, 'a refused update changes nothing')
+  store.close()
+})
+
+test('enable, disable and revoke, sync and async', async () => {
+  const { store } = openAt()
+  const a = store.issue({ name: 'a' })
+  const d = store.issue({ name: 'd' })
+  assert.equal(store.disable(a.id).enabled, false)
+  assert.equal((await store.enableAsync(a.id)).enabled, true)
+  assert.equal((await store.disableAsync(a.id)).status, 'disabled')
+  assert.equal(store.enable(a.id).status, 'active')
+  assert.equal(store.revoke(a.id).status, 'revoked')
+  assert.ok((await store.revokeAsync(d.id)).revokedAt instanceof Date)
+  assert.equal(store.verify(a.key).outcome, 'revoked')
+  store.close()
+})
+
+test('purge removes revoked and expired records past olderThan', async () => {
+  const { store, clock } = openAt()
+  const kept = store.issue({ name: 'kept' })
+  const b = store.issue({ name: 'b' })
+  const d = store.issue({ name: 'd', expiresAt: new Date(T0.getTime() + 5000) })
+  store.revoke(b.id)
+  store.revoke(d.id)
+  clock.advance(10_000)
+  assert.equal(store.purge({ olderThan: 60_000 }), 0)
+  assert.equal(await store.purgeAsync(), 2)
+  throwsCode(() => store.get(b.id), 'KEYRACK_NOT_FOUND')
+  throwsCode(() => store.get(d.id), 'KEYRACK_NOT_FOUND')
+  assert.equal(store.get(kept.id).status, 'active')
+  assert.deepEqual(store.audit({ kind: 'purged' }).events.map((e) => e.id).sort(), [b.id, d.id].sort())
+  store.close()
+})
