@@ -2,21 +2,41 @@
  * and text that is not UTF-8. */
 #include "fixture.h"
 
+/* The name of each constant is its own spelling. */
+#define CHECK_NAMED(code) CHECK_STR(keyrack_result_name(code), #code)
+
 static void test_result_codes(void) {
-    static const char *names[] = {"KEYRACK_OK", "KEYRACK_INVALID_ARGUMENT", "KEYRACK_NOT_FOUND",
-                                  "KEYRACK_ALREADY_OPEN", "KEYRACK_WRONG_PROCESS",
-                                  "KEYRACK_PEPPER_MISMATCH", "KEYRACK_INCOMPATIBLE_VERSION",
-                                  "KEYRACK_CORRUPTED", "KEYRACK_READ_ONLY", "KEYRACK_IO",
-                                  "KEYRACK_CLOSED"};
-    uint32_t i;
+    size_t i, j, n = keyrack_results_len();
     CHECK(KEYRACK_OK == 0);
     CHECK(KEYRACK_INVALID_ARGUMENT == 1 && KEYRACK_CLOSED == 10 && KEYRACK_PANIC == 100);
-    for (i = 0; i <= 10; i++) {
-        CHECK_STR(keyrack_result_name(i), names[i]);
-        CHECK(strlen(keyrack_result_message(i)) > 0);
+    /* The codes, walked from the core's list: OK, one per error kind with
+     * the core's numbers 1, 2, ..., then PANIC. */
+    CHECK(n == 12);
+    CHECK(keyrack_results_get(0) == KEYRACK_OK);
+    CHECK(keyrack_results_get(n - 1) == KEYRACK_PANIC);
+    CHECK(keyrack_results_get(n) == KEYRACK_PANIC); /* out of range */
+    for (i = 0; i < n; i++) {
+        uint32_t code = keyrack_results_get(i);
+        const char *name = keyrack_result_name(code);
+        if (i + 1 < n) CHECK(code == i);
+        CHECK(strncmp(name, "KEYRACK_", 8) == 0 && strcmp(name, "KEYRACK_UNKNOWN") != 0);
+        CHECK(strlen(keyrack_result_message(code)) > 0);
+        CHECK(strcmp(keyrack_result_message(code), "unknown keyrack_result") != 0);
+        for (j = 0; j < i; j++) CHECK(strcmp(keyrack_result_name(keyrack_results_get(j)), name) != 0);
     }
+    CHECK_NAMED(KEYRACK_OK);
+    CHECK_NAMED(KEYRACK_INVALID_ARGUMENT);
+    CHECK_NAMED(KEYRACK_NOT_FOUND);
+    CHECK_NAMED(KEYRACK_ALREADY_OPEN);
+    CHECK_NAMED(KEYRACK_WRONG_PROCESS);
+    CHECK_NAMED(KEYRACK_PEPPER_MISMATCH);
+    CHECK_NAMED(KEYRACK_INCOMPATIBLE_VERSION);
+    CHECK_NAMED(KEYRACK_CORRUPTED);
+    CHECK_NAMED(KEYRACK_READ_ONLY);
+    CHECK_NAMED(KEYRACK_IO);
+    CHECK_NAMED(KEYRACK_CLOSED);
+    CHECK_NAMED(KEYRACK_PANIC);
     CHECK_STR(keyrack_result_message(KEYRACK_NOT_FOUND), "no key with this id");
-    CHECK_STR(keyrack_result_name(KEYRACK_PANIC), "KEYRACK_PANIC");
     CHECK_STR(keyrack_result_name(11), "KEYRACK_UNKNOWN");
     CHECK_STR(keyrack_result_message(9999), "unknown keyrack_result");
     CHECK(strlen(keyrack_version()) >= 5);
@@ -142,6 +162,27 @@ static void test_null_arguments(void) {
     CHECK_RC(keyrack_import_json_lines(f.store, NULL, 0, &xn), INV);
     CHECK(strstr(keyrack_last_error_message(), "keyrack_import_json_lines: `text` is NULL") != NULL);
     CHECK(xn == 7);
+    {
+        keyrack_import_report *rep = KR_SENTINEL;
+        size_t line = 7;
+        CHECK_RC(keyrack_import_check(NULL, "", 0, &rep), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_import_check: `store` is NULL") != NULL);
+        CHECK_RC(keyrack_import_check(f.store, NULL, 0, &rep), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_import_check: `text` is NULL") != NULL);
+        CHECK_RC(keyrack_import_check(f.store, "", 0, NULL), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_import_check: `out_report` is NULL") != NULL);
+        CHECK(rep == KR_SENTINEL);
+        CHECK(!keyrack_import_report_ok(NULL));
+        CHECK(keyrack_import_report_records(NULL) == 0 && keyrack_import_report_pools(NULL) == 0);
+        CHECK(keyrack_import_report_already_present_len(NULL) == 0);
+        CHECK(keyrack_import_report_already_present_id(NULL, 0) == NULL);
+        CHECK(keyrack_import_report_already_present_line(NULL, 0) == 0);
+        CHECK(keyrack_import_report_refusal(NULL) == NULL);
+        CHECK(!keyrack_import_report_refused_line(NULL, &line) && line == 7);
+        CHECK_OK(keyrack_import_check(f.store, "{", 1, &rep));
+        CHECK(!keyrack_import_report_refused_line(rep, NULL)); /* NULL output: nothing */
+        keyrack_import_report_free(rep);
+    }
     /* clock */
     CHECK_RC(keyrack_clock_advance(NULL, 1), INV);
     CHECK_RC(keyrack_clock_set(NULL, 1), INV);
@@ -275,6 +316,29 @@ static void test_null_arguments(void) {
     CHECK(keyrack_audit_event_kind(NULL) == KEYRACK_AUDIT_UNKNOWN);
     CHECK(keyrack_audit_event_id(NULL) == NULL);
     CHECK(keyrack_audit_event_detail(NULL) == NULL);
+    /* cursors */
+    {
+        keyrack_keys *ks = KR_SENTINEL;
+        keyrack_audit_events *es = KR_SENTINEL;
+        const keyrack_record *kr = KR_SENTINEL;
+        const keyrack_audit_event *ke = KR_SENTINEL;
+        CHECK_RC(keyrack_keys_open(NULL, NULL, &ks), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_keys_open: `store` is NULL") != NULL);
+        CHECK_RC(keyrack_keys_open(f.store, NULL, NULL), INV);
+        CHECK_RC(keyrack_keys_next(NULL, &kr), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_keys_next: `keys` is NULL") != NULL);
+        CHECK_RC(keyrack_audit_events_open(NULL, NULL, &es), INV);
+        CHECK_RC(keyrack_audit_events_open(f.store, NULL, NULL), INV);
+        CHECK_RC(keyrack_audit_events_next(NULL, &ke), INV);
+        CHECK(ks == KR_SENTINEL && es == KR_SENTINEL && kr == KR_SENTINEL && ke == KR_SENTINEL);
+        CHECK_OK(keyrack_keys_open(f.store, NULL, &ks));
+        CHECK_RC(keyrack_keys_next(ks, NULL), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_keys_next: `out_record` is NULL") != NULL);
+        keyrack_keys_free(ks);
+        CHECK_OK(keyrack_audit_events_open(f.store, NULL, &es));
+        CHECK_RC(keyrack_audit_events_next(es, NULL), INV);
+        keyrack_audit_events_free(es);
+    }
     /* pools */
     CHECK_RC(keyrack_pool_set(NULL, "o", 1, 0, 0), INV);
     CHECK_RC(keyrack_pool_set(f.store, NULL, 1, 0, 0), INV);
@@ -332,6 +396,9 @@ static void test_null_arguments(void) {
     keyrack_page_free(NULL);
     keyrack_audit_options_free(NULL);
     keyrack_audit_page_free(NULL);
+    keyrack_keys_free(NULL);
+    keyrack_audit_events_free(NULL);
+    keyrack_import_report_free(NULL);
 
     keyrack_options_free(o);
     keyrack_issue_options_free(io);

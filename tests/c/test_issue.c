@@ -123,9 +123,37 @@ static void test_rotate_and_purge(void) {
     fx_close(&f);
 }
 
+/* expires_in or expires_at, not both: the core's rule (Expiry::either). */
+static void test_issue_expiry_either(void) {
+    fixture f;
+    keyrack_issue_options *o = NULL;
+    keyrack_issued *is = KR_SENTINEL;
+    int64_t ms = 0;
+    fx_open(&f, NULL, NULL);
+    CHECK_OK(keyrack_issue_options_new("both", &o));
+    CHECK_OK(keyrack_issue_options_set_expires_in_ms(o, 60000));
+    CHECK_OK(keyrack_issue_options_set_expires_at_ms(o, T0 + 1000));
+    CHECK_RC(keyrack_issue(f.store, o, &is), KEYRACK_INVALID_ARGUMENT);
+    CHECK(is == KR_SENTINEL);
+    CHECK(strstr(keyrack_last_error_message(), "expires_in") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "not both") != NULL);
+    keyrack_issue_options_free(o);
+    /* The same setter twice: the second replaces the first. */
+    CHECK_OK(keyrack_issue_options_new("twice", &o));
+    CHECK_OK(keyrack_issue_options_set_expires_in_ms(o, 60000));
+    CHECK_OK(keyrack_issue_options_set_expires_in_ms(o, 5000));
+    CHECK_OK(keyrack_clock_advance(f.clock, 7));
+    CHECK_OK(keyrack_issue(f.store, o, &is));
+    CHECK(keyrack_record_expires_at(keyrack_issued_record(is), &ms) && ms == T0 + 7 + 5000);
+    keyrack_issued_free(is);
+    keyrack_issue_options_free(o);
+    fx_close(&f);
+}
+
 int main(int argc, char **argv) {
     kr_filter = argc > 1 ? argv[1] : NULL;
     RUN(test_issue_every_option_and_record_getters);
     RUN(test_rotate_and_purge);
+    RUN(test_issue_expiry_either);
     return kr_finish(argv[0]);
 }

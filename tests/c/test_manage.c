@@ -118,9 +118,61 @@ static void test_unknown_id(void) {
     fx_close(&f);
 }
 
+/* An update's expires_in counts from the update (the core resolves it in
+ * the update's own transaction); not together with expires_at. */
+static void test_update_expiry(void) {
+    fixture f;
+    keyrack_update_options *u = NULL;
+    keyrack_record *r = KR_SENTINEL;
+    char id[32], *key;
+    int64_t ms = 0;
+    fx_open(&f, NULL, NULL);
+    key = issue_simple(f.store, "k", id);
+    CHECK_OK(keyrack_clock_advance(f.clock, 5000));
+
+    CHECK_OK(keyrack_update_options_new(&u));
+    CHECK_OK(keyrack_update_options_set_expires_in_ms(u, 60000));
+    CHECK_OK(keyrack_update(f.store, id, u, &r));
+    CHECK(keyrack_record_expires_at(r, &ms) && ms == T0 + 5000 + 60000);
+    keyrack_record_free(r);
+    /* Both: refused, the key unchanged. */
+    CHECK_OK(keyrack_update_options_set_expires_at_ms(u, T0 + 9999999));
+    r = KR_SENTINEL;
+    CHECK_RC(keyrack_update(f.store, id, u, &r), KEYRACK_INVALID_ARGUMENT);
+    CHECK(r == KR_SENTINEL);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_update") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "not both") != NULL);
+    CHECK_OK(keyrack_get(f.store, id, &r));
+    CHECK(keyrack_record_expires_at(r, &ms) && ms == T0 + 5000 + 60000);
+    keyrack_record_free(r);
+    /* Clearing undoes the setters before it... */
+    CHECK_OK(keyrack_update_options_clear_expiry(u));
+    CHECK_OK(keyrack_update(f.store, id, u, &r));
+    ms = -1;
+    CHECK(!keyrack_record_expires_at(r, &ms) && ms == -1);
+    keyrack_record_free(r);
+    /* ...and a setter after it sets an expiry again. */
+    CHECK_OK(keyrack_update_options_set_expires_in_ms(u, 1000));
+    CHECK_OK(keyrack_update(f.store, id, u, &r));
+    CHECK(keyrack_record_expires_at(r, &ms) && ms == T0 + 5000 + 1000);
+    keyrack_record_free(r);
+    /* Zero or negative spans are refused (by the core, or as a duration). */
+    CHECK_RC(keyrack_update_options_set_expires_in_ms(u, -1), KEYRACK_INVALID_ARGUMENT);
+    CHECK_OK(keyrack_update_options_set_expires_in_ms(u, 0));
+    CHECK_RC(keyrack_update(f.store, id, u, NULL), KEYRACK_INVALID_ARGUMENT);
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK_OK(keyrack_clock_advance(f.clock, 1000));
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_EXPIRED);
+    CHECK_RC(keyrack_update_options_set_expires_in_ms(NULL, 1), KEYRACK_INVALID_ARGUMENT);
+    keyrack_update_options_free(u);
+    keyrack_key_free(key);
+    fx_close(&f);
+}
+
 int main(int argc, char **argv) {
     kr_filter = argc > 1 ? argv[1] : NULL;
     RUN(test_get_update_enable_disable);
     RUN(test_unknown_id);
+    RUN(test_update_expiry);
     return kr_finish(argv[0]);
 }

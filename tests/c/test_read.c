@@ -165,9 +165,152 @@ static void test_audit(void) {
     fx_close(&f);
 }
 
+/* keyrack_keys: every record of the filter across pages, then a clear end. */
+static void test_keys_cursor(void) {
+    fixture f;
+    keyrack_list_options *lo = NULL;
+    keyrack_keys *keys = NULL;
+    const keyrack_record *r = KR_SENTINEL;
+    char ids[7][32], *secrets[7], name[16], last[32] = "";
+    size_t i, n;
+    fx_open(&f, NULL, NULL);
+    for (i = 0; i < 7; i++) {
+        snprintf(name, sizeof name, "k%zu", i);
+        secrets[i] = issue_simple(f.store, name, ids[i]);
+    }
+    CHECK_OK(keyrack_revoke(f.store, ids[3], NULL));
+
+    /* No options: every record, in id order, in one loop. */
+    CHECK_OK(keyrack_keys_open(f.store, NULL, &keys));
+    for (n = 0; n < 100; n++) {
+        CHECK_OK(keyrack_keys_next(keys, &r));
+        if (r == NULL) break;
+        CHECK(strcmp(keyrack_record_id(r), last) > 0);
+        snprintf(last, sizeof last, "%s", keyrack_record_id(r));
+    }
+    CHECK(n == 7);
+    /* The end stays the end. */
+    r = KR_SENTINEL;
+    CHECK_OK(keyrack_keys_next(keys, &r));
+    CHECK(r == NULL);
+    keyrack_keys_free(keys);
+
+    /* A filter and a page size of 2: pages are read as the loop needs them;
+     * the options may be freed once the cursor is open. */
+    CHECK_OK(keyrack_list_options_new(&lo));
+    CHECK_OK(keyrack_list_options_set_status(lo, KEYRACK_STATUS_ACTIVE));
+    CHECK_OK(keyrack_list_options_set_limit(lo, 2));
+    CHECK_OK(keyrack_keys_open(f.store, lo, &keys));
+    keyrack_list_options_free(lo);
+    for (n = 0; keyrack_keys_next(keys, &r) == KEYRACK_OK && r; n++) {
+        int64_t ms = -1;
+        CHECK(strcmp(keyrack_record_id(r), ids[3]) != 0);
+        CHECK(!keyrack_record_revoked_at(r, &ms) && ms == -1);
+    }
+    CHECK(n == 6);
+    keyrack_keys_free(keys);
+
+    /* A refused option is the cursor's first answer, then it ends. */
+    CHECK_OK(keyrack_list_options_new(&lo));
+    CHECK_OK(keyrack_list_options_set_limit(lo, 0));
+    CHECK_OK(keyrack_keys_open(f.store, lo, &keys));
+    keyrack_list_options_free(lo);
+    r = KR_SENTINEL;
+    CHECK_RC(keyrack_keys_next(keys, &r), KEYRACK_INVALID_ARGUMENT);
+    CHECK(r == KR_SENTINEL); /* nothing written on failure */
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_keys_next") != NULL);
+    CHECK_OK(keyrack_keys_next(keys, &r));
+    CHECK(r == NULL);
+    keyrack_keys_free(keys);
+
+    /* A store closed under an open cursor: KEYRACK_CLOSED, once. */
+    CHECK_OK(keyrack_keys_open(f.store, NULL, &keys));
+    CHECK_OK(keyrack_store_close(f.store));
+    r = KR_SENTINEL;
+    CHECK_RC(keyrack_keys_next(keys, &r), KEYRACK_CLOSED);
+    CHECK(r == KR_SENTINEL);
+    CHECK_OK(keyrack_keys_next(keys, &r));
+    CHECK(r == NULL);
+    keyrack_keys_free(keys);
+    keyrack_keys_free(NULL);
+
+    for (i = 0; i < 7; i++) keyrack_key_free(secrets[i]);
+    fx_close(&f);
+}
+
+/* keyrack_audit_events: every event, oldest first, across pages. */
+static void test_audit_cursor(void) {
+    fixture f;
+    keyrack_audit_options *ao = NULL;
+    keyrack_audit_events *events = NULL;
+    const keyrack_audit_event *e = KR_SENTINEL;
+    char id[32], id2[32], *k1, *k2;
+    int64_t last_at = 0;
+    uint64_t last_seq = 0;
+    size_t n, issued = 0;
+    fx_open(&f, NULL, NULL);
+    k1 = issue_simple(f.store, "one", id);
+    CHECK_OK(keyrack_clock_advance(f.clock, 10));
+    k2 = issue_simple(f.store, "two", id2);
+    CHECK_OK(keyrack_disable(f.store, id, NULL));
+    CHECK_OK(keyrack_enable(f.store, id, NULL));
+    CHECK_OK(keyrack_revoke(f.store, id2, NULL));
+
+    CHECK_OK(keyrack_audit_options_new(&ao));
+    CHECK_OK(keyrack_audit_options_set_limit(ao, 2));
+    CHECK_OK(keyrack_audit_events_open(f.store, ao, &events));
+    for (n = 0; keyrack_audit_events_next(events, &e) == KEYRACK_OK && e; n++) {
+        int64_t at = keyrack_audit_event_at_ms(e);
+        CHECK(at > last_at || (at == last_at && keyrack_audit_event_seq(e) > last_seq) || n == 0);
+        last_at = at;
+        last_seq = keyrack_audit_event_seq(e);
+        if (keyrack_audit_event_kind(e) == KEYRACK_AUDIT_ISSUED) issued++;
+        if (n == 0) CHECK_STR(keyrack_audit_event_id(e), id);
+        if (n == 4) {
+            CHECK(keyrack_audit_event_kind(e) == KEYRACK_AUDIT_REVOKED);
+            CHECK_STR(keyrack_audit_event_id(e), id2);
+        }
+    }
+    CHECK(n == 5 && issued == 2);
+    CHECK_OK(keyrack_audit_events_next(events, &e));
+    CHECK(e == NULL);
+    keyrack_audit_events_free(events);
+
+    /* Filtered by kind and key; no options at all is every event. */
+    CHECK_OK(keyrack_audit_options_set_id(ao, id));
+    CHECK_OK(keyrack_audit_options_set_kind(ao, KEYRACK_AUDIT_DISABLED));
+    CHECK_OK(keyrack_audit_events_open(f.store, ao, &events));
+    keyrack_audit_options_free(ao);
+    CHECK_OK(keyrack_audit_events_next(events, &e));
+    CHECK(e != NULL && keyrack_audit_event_kind(e) == KEYRACK_AUDIT_DISABLED);
+    CHECK_OK(keyrack_audit_events_next(events, &e));
+    CHECK(e == NULL);
+    keyrack_audit_events_free(events);
+    CHECK_OK(keyrack_audit_events_open(f.store, NULL, &events));
+    for (n = 0; keyrack_audit_events_next(events, &e) == KEYRACK_OK && e; n++) {
+    }
+    CHECK(n == 5);
+    keyrack_audit_events_free(events);
+
+    /* Closed under the cursor. */
+    CHECK_OK(keyrack_audit_events_open(f.store, NULL, &events));
+    CHECK_OK(keyrack_store_close(f.store));
+    e = KR_SENTINEL;
+    CHECK_RC(keyrack_audit_events_next(events, &e), KEYRACK_CLOSED);
+    CHECK(e == KR_SENTINEL);
+    keyrack_audit_events_free(events);
+    keyrack_audit_events_free(NULL);
+
+    keyrack_key_free(k1);
+    keyrack_key_free(k2);
+    fx_close(&f);
+}
+
 int main(int argc, char **argv) {
     kr_filter = argc > 1 ? argv[1] : NULL;
     RUN(test_issue_many_list_and_paging);
     RUN(test_audit);
+    RUN(test_keys_cursor);
+    RUN(test_audit_cursor);
     return kr_finish(argv[0]);
 }

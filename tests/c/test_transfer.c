@@ -248,9 +248,129 @@ done:
     fx_close(&b);
 }
 
+/* The dry run answers what the import does on the same text: its refusal
+ * (message and line) or its counts, and writes nothing. */
+static void check_agrees(keyrack_store *s, const char *text, size_t want_line) {
+    keyrack_import_report *r = NULL;
+    const char *prefix = "keyrack_import_json_lines: ";
+    char import_error[1024] = "";
+    size_t line = 0, before = count_records(s);
+    if (keyrack_import_json_lines(s, text, strlen(text), NULL) == KEYRACK_OK) {
+        CHECK(!"the import was expected to refuse");
+        return;
+    }
+    snprintf(import_error, sizeof import_error, "%s", keyrack_last_error_message());
+    CHECK(strncmp(import_error, prefix, strlen(prefix)) == 0);
+    CHECK_OK(keyrack_import_check(s, text, strlen(text), &r));
+    CHECK(r != NULL && !keyrack_import_report_ok(r));
+    CHECK(keyrack_import_report_refused_line(r, &line) && line == want_line);
+    CHECK_STR(keyrack_import_report_refusal(r), import_error + strlen(prefix));
+    CHECK(keyrack_import_report_records(r) == 0 && keyrack_import_report_pools(r) == 0);
+    CHECK(keyrack_import_report_already_present_len(r) == 0);
+    CHECK(count_records(s) == before);
+    keyrack_import_report_free(r);
+}
+
+static void test_import_check(void) {
+    fixture a, b;
+    char id[32], id2[32], *k1, *k2, *jsonl = NULL, *nl;
+    char text[4096];
+    const char bad_utf8[] = "{\"name\": \"caf\xc3\"}\n";
+    keyrack_import_report *r = KR_SENTINEL;
+    size_t len = 0, count = 0, first_len, line = 77;
+    int n;
+    fx_open(&a, NULL, NULL);
+    fx_open(&b, NULL, NULL);
+    k1 = issue_simple(a.store, "one", id);
+    k2 = issue_simple(a.store, "two", id2);
+    CHECK_OK(keyrack_pool_set(a.store, "org_42", 10, 0, 0));
+    CHECK_OK(keyrack_export(a.store, &jsonl, &len, &count));
+    if (!jsonl || !(nl = strchr(jsonl, '\n'))) {
+        CHECK(!"export gave no lines");
+        goto done;
+    }
+    first_len = (size_t)(nl - jsonl) + 1;
+
+    /* The whole export would import: two records, one pool, nothing written. */
+    CHECK_OK(keyrack_import_check(b.store, jsonl, len, &r));
+    CHECK(keyrack_import_report_ok(r));
+    CHECK(keyrack_import_report_records(r) == 2 && count == 2);
+    CHECK(keyrack_import_report_pools(r) == 1);
+    CHECK(keyrack_import_report_already_present_len(r) == 0);
+    CHECK(keyrack_import_report_refusal(r) == NULL);
+    CHECK(!keyrack_import_report_refused_line(r, &line) && line == 77);
+    CHECK(keyrack_import_report_already_present_id(r, 0) == NULL);
+    CHECK(keyrack_import_report_already_present_line(r, 0) == 0);
+    keyrack_import_report_free(r);
+    CHECK(count_records(b.store) == 0);
+
+    /* Import the first record; the check of the whole text then names it. */
+    CHECK_OK(keyrack_import_json_lines(b.store, jsonl, first_len, NULL));
+    CHECK_OK(keyrack_import_check(b.store, jsonl, len, &r));
+    CHECK(!keyrack_import_report_ok(r));
+    CHECK(keyrack_import_report_records(r) == 2);
+    CHECK(keyrack_import_report_refusal(r) == NULL); /* not a refusal of the text */
+    CHECK(keyrack_import_report_already_present_len(r) == 1);
+    CHECK(keyrack_import_report_already_present_line(r, 0) == 1);
+    /* the export is in id order, so its first line is the smaller id */
+    CHECK_STR(keyrack_import_report_already_present_id(r, 0), strcmp(id, id2) < 0 ? id : id2);
+    CHECK(keyrack_import_report_already_present_id(r, 1) == NULL);
+    keyrack_import_report_free(r);
+    CHECK(count_records(b.store) == 1);
+    fx_close(&b);
+    fx_open(&b, NULL, NULL);
+
+    /* Every refusal of test_import_refusals, by the same line and message. */
+    n = snprintf(text, sizeof text, "%.*s\n{\"id\": \"key_x\", oops}\n", (int)first_len, jsonl);
+    CHECK(n > 0 && (size_t)n < sizeof text);
+    check_agrees(b.store, text, 3);
+    n = snprintf(text, sizeof text, "{\"key\": \"%s\", %s", k1, jsonl + 1);
+    CHECK(n > 0 && (size_t)n < sizeof text);
+    check_agrees(b.store, text, 1);
+    CHECK_OK(keyrack_import_check(b.store, text, strlen(text), &r));
+    CHECK(strstr(keyrack_import_report_refusal(r), k1) == NULL); /* redacted */
+    keyrack_import_report_free(r);
+    n = snprintf(text, sizeof text, "%.*s%.*s", (int)first_len, jsonl, (int)first_len, jsonl);
+    CHECK(n > 0 && (size_t)n < sizeof text);
+    check_agrees(b.store, text, 2);
+
+    /* Not UTF-8 is an argument error, as for the import; nothing written. */
+    r = KR_SENTINEL;
+    CHECK_RC(keyrack_import_check(b.store, bad_utf8, sizeof bad_utf8 - 1, &r),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK(r == KR_SENTINEL);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_import_check") != NULL);
+    /* Nothing (but not NULL) is a text with nothing in it. */
+    CHECK_OK(keyrack_import_check(b.store, "", 0, &r));
+    CHECK(keyrack_import_report_ok(r) && keyrack_import_report_records(r) == 0);
+    keyrack_import_report_free(r);
+
+    /* A prefix the store does not accept. */
+    fx_close(&b);
+    fx_open(&b, "sk", NULL);
+    check_agrees(b.store, jsonl, 1);
+
+    /* A store failure is an error, not a report. */
+    CHECK_OK(keyrack_store_close(b.store));
+    r = KR_SENTINEL;
+    CHECK_RC(keyrack_import_check(b.store, jsonl, len, &r), KEYRACK_CLOSED);
+    CHECK(r == KR_SENTINEL);
+    keyrack_store_free(b.store);
+    b.store = NULL;
+    CHECK_OK(keyrack_store_open(b.tmp.path, NULL, &b.store));
+
+done:
+    keyrack_string_free(jsonl);
+    keyrack_key_free(k1);
+    keyrack_key_free(k2);
+    fx_close(&a);
+    fx_close(&b);
+}
+
 int main(int argc, char **argv) {
     kr_filter = argc > 1 ? argv[1] : NULL;
     RUN(test_export_import_round_trip);
     RUN(test_import_refusals);
+    RUN(test_import_check);
     return kr_finish(argv[0]);
 }

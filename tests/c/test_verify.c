@@ -2,7 +2,11 @@
  * format functions. */
 #include "fixture.h"
 
+/* Which outcomes test_every_outcome answered, to walk the core's list after. */
+static int answered[64];
+
 static void check_outcome_answer(keyrack_outcome o, const char *name, uint16_t status, const char *msg) {
+    if ((unsigned)o < 64) answered[o] = 1;
     CHECK_STR(keyrack_outcome_name(o), name);
     CHECK(keyrack_outcome_http_status(o) == status);
     CHECK_STR(keyrack_outcome_message(o), msg);
@@ -19,6 +23,7 @@ static void test_every_outcome(void) {
     uint8_t body[32];
     int64_t ms = -1;
     uint64_t left = 99;
+    size_t i;
     fx_open(&f, NULL, NULL);
     key = issue_simple(f.store, "k", id);
 
@@ -109,7 +114,22 @@ static void test_every_outcome(void) {
     keyrack_verify_options_free(vo);
 
     check_outcome_answer(KEYRACK_OUTCOME_MISSING, "missing", 401, "API key is required");
-    /* missing comes from the header helper: see test_extract_key */
+    /* missing comes from the header helpers: see test_extract_key and
+     * test_verify_headers */
+
+    /* Every outcome of the core's list was answered above, and the list
+     * holds each once, numbered from 1. */
+    CHECK(keyrack_outcomes_len() == 10);
+    for (i = 0; i < keyrack_outcomes_len(); i++) {
+        uint32_t oc = keyrack_outcomes_get(i);
+        size_t j;
+        CHECK(oc != 0 && oc < 64 && answered[oc]);
+        CHECK(strcmp(keyrack_outcome_name(oc), "unknown") != 0);
+        for (j = 0; j < i; j++) CHECK(keyrack_outcomes_get(j) != oc);
+    }
+    CHECK(keyrack_outcomes_get(0) == KEYRACK_OUTCOME_VALID);
+    CHECK(keyrack_outcomes_get(keyrack_outcomes_len() - 1) == KEYRACK_OUTCOME_MISSING);
+    CHECK(keyrack_outcomes_get(keyrack_outcomes_len()) == 0);
 
     /* Values that are not outcomes. */
     CHECK_STR(keyrack_outcome_name(0), "unknown");
@@ -197,10 +217,99 @@ static void test_format_functions(void) {
     CHECK_STR(keyrack_format_error_name(12345), "other");
 }
 
+/* Verifies the key in `count` headers; returns the outcome (0 on error). */
+static keyrack_outcome headers_outcome(keyrack_store *s, const char *const *names,
+                                       const char *const *values, size_t count,
+                                       const keyrack_verify_options *vo) {
+    size_t name_lens[8], value_lens[8], i;
+    keyrack_verification *v = NULL;
+    keyrack_outcome o = 0;
+    for (i = 0; i < count; i++) {
+        name_lens[i] = strlen(names[i]);
+        value_lens[i] = strlen(values[i]);
+    }
+    CHECK_OK(keyrack_verify_headers(s, names, name_lens, values, value_lens, count, vo, &v));
+    o = keyrack_verification_outcome(v);
+    if (o == KEYRACK_OUTCOME_MISSING) CHECK(keyrack_verification_record(v) == NULL);
+    keyrack_verification_free(v);
+    return o;
+}
+
+static void test_verify_headers(void) {
+    fixture f;
+    keyrack_verify_options *vo = NULL;
+    keyrack_verification *v = KR_SENTINEL;
+    char id[32], *key, bearer[128], apikey[128], bad_scheme[128];
+    const char *names[3], *values[3];
+    const char *no_names[1] = {NULL};
+    size_t lens[1] = {0};
+    fx_open(&f, NULL, NULL);
+    key = issue_simple(f.store, "k", id);
+    snprintf(bearer, sizeof bearer, "Bearer %s", key);
+    snprintf(apikey, sizeof apikey, "Api-Key %s", key);
+    snprintf(bad_scheme, sizeof bad_scheme, "Basic %s", key);
+
+    /* Each way a request presents a key. */
+    names[0] = "X-API-Key"; values[0] = key;
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) == KEYRACK_OUTCOME_VALID);
+    names[0] = "authorization"; values[0] = bearer;
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) == KEYRACK_OUTCOME_VALID);
+    values[0] = apikey;
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) == KEYRACK_OUTCOME_VALID);
+    /* Among other headers; the record comes back as for keyrack_verify. */
+    names[0] = "accept"; values[0] = "*/*";
+    names[1] = "Authorization"; values[1] = bearer;
+    {
+        size_t nl[2] = {6, 13}, vl[2] = {3, strlen(bearer)};
+        CHECK_OK(keyrack_verify_headers(f.store, names, nl, values, vl, 2, NULL, &v));
+        CHECK(keyrack_verification_is_valid(v));
+        CHECK_STR(keyrack_record_id(keyrack_verification_record(v)), id);
+        keyrack_verification_free(v);
+    }
+
+    /* No key header at all: missing, 401. Zero headers too (arrays still given). */
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) == KEYRACK_OUTCOME_MISSING);
+    CHECK(headers_outcome(f.store, no_names, no_names, 0, NULL) == KEYRACK_OUTCOME_MISSING);
+    /* A scheme that is not a key's, or a key with stray text: malformed. */
+    names[0] = "Authorization"; values[0] = bad_scheme;
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) != KEYRACK_OUTCOME_VALID);
+    names[0] = "x-api-key"; values[0] = "kr_nope";
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) == KEYRACK_OUTCOME_MALFORMED);
+
+    /* Options apply as for keyrack_verify_with. */
+    CHECK_OK(keyrack_verify_options_new(&vo));
+    CHECK_OK(keyrack_verify_options_add_scope(vo, "admin"));
+    names[0] = "x-api-key"; values[0] = key;
+    CHECK(headers_outcome(f.store, names, values, 1, vo) == KEYRACK_OUTCOME_INSUFFICIENT_SCOPE);
+    keyrack_verify_options_free(vo);
+    CHECK_OK(keyrack_revoke(f.store, id, NULL));
+    CHECK(headers_outcome(f.store, names, values, 1, NULL) == KEYRACK_OUTCOME_REVOKED);
+
+    /* NULL arrays are argument errors; nothing is written. */
+    v = KR_SENTINEL;
+    CHECK_RC(keyrack_verify_headers(f.store, NULL, lens, no_names, lens, 0, NULL, &v),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK(v == KR_SENTINEL);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_verify_headers: `names` is NULL") != NULL);
+    CHECK_RC(keyrack_verify_headers(NULL, no_names, lens, no_names, lens, 0, NULL, &v),
+             KEYRACK_INVALID_ARGUMENT);
+    CHECK_RC(keyrack_verify_headers(f.store, no_names, lens, no_names, lens, 0, NULL, NULL),
+             KEYRACK_INVALID_ARGUMENT);
+    /* A closed store is an error even with no key presented. */
+    CHECK_OK(keyrack_store_close(f.store));
+    CHECK_RC(keyrack_verify_headers(f.store, no_names, lens, no_names, lens, 0, NULL, &v),
+             KEYRACK_CLOSED);
+    CHECK(v == KR_SENTINEL);
+
+    keyrack_key_free(key);
+    fx_close(&f);
+}
+
 int main(int argc, char **argv) {
     kr_filter = argc > 1 ? argv[1] : NULL;
     RUN(test_every_outcome);
     RUN(test_extract_key);
+    RUN(test_verify_headers);
     RUN(test_format_functions);
     return kr_finish(argv[0]);
 }
