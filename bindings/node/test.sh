@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Node binding's checks (make node-test): install the pinned toolchain
 # (npm ci from package-lock.json), build the addon with napi-rs, fail when the
-# build changes the checked-in index.d.ts or index.js, run node:test (the
-# shared vectors, every verb, the README's examples) and tsc --strict on a
-# TypeScript example. Exits non-zero on any failure.
+# build changes the checked-in index.d.ts or index.js (bless.sh regenerates
+# them), run node:test (test/<room>.test.js for each room of src/, the shared
+# vectors, unknown options, processes, the README's examples) and tsc
+# --strict on a TypeScript example. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/keyrack-target}"
@@ -28,7 +29,7 @@ npm run build
 stale=0
 for f in "${generated[@]}"; do
   if ! cmp -s "$f" "$before/$f"; then
-    echo "node-test: the build changed $f; commit the regenerated file:" >&2
+    echo "node-test: the build changed $f; run bash bindings/node/bless.sh and commit it:" >&2
     diff -u "$before/$f" "$f" >&2 || true
     stale=1
   fi
@@ -36,7 +37,7 @@ done
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   for f in "${generated[@]}"; do
     if ! git diff --quiet HEAD -- "$f" 2>/dev/null; then
-      echo "node-test: $f differs from the committed version" >&2
+      echo "node-test: $f differs from the committed version (bless.sh regenerates it; commit it)" >&2
       git --no-pager diff HEAD -- "$f" >&2 || true
       stale=1
     fi

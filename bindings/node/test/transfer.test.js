@@ -189,3 +189,75 @@ test('read-only and closed stores', async () => {
   await rejectsCode(ro.compactAsync(), 'KEYRACK_CLOSED')
   await rejectsCode(ro.importJsonLinesAsync(text), 'KEYRACK_CLOSED')
 })
+
+for (const mode of MODES) {
+  test(`checkImportJsonLines: the import's dry run, writing nothing (${mode})`, async () => {
+    const clock = new ManualClock(T0)
+    const { store: a, keys, opts } = populated(clock)
+    const text = a.export()
+    const lines = text.trimEnd().split('\n')
+    const b = new Store(storePath(), opts)
+    const B = verbs(b, mode)
+    const ids = () => b.list().records.map((r) => r.id)
+
+    assert.deepEqual(await B.check(text), { records: keys.length, pools: 1, alreadyPresent: [] })
+    assert.deepEqual(ids(), [], 'a dry run writes nothing')
+    assert.equal(b.pool('org_1'), null)
+    assert.deepEqual(await B.check(''), { records: 0, pools: 0, alreadyPresent: [] })
+
+    // Ids the store has are reported by line (a real import refuses them).
+    const first = JSON.parse(lines[0]).id
+    assert.equal(await B.imp(`${lines[0]}\n`), 1)
+    assert.deepEqual(await B.check(text), { records: keys.length, pools: 1, alreadyPresent: [{ line: 1, id: first }] })
+    assert.deepEqual((await B.check(`\n${lines[1]}\n\n${lines[0]}`)).alreadyPresent, [{ line: 4, id: first }])
+    assert.deepEqual(ids(), [first])
+
+    // A refused line throws with its number in `line` and in the message.
+    const refused = async (t, line, field) => {
+      const check = (e) => {
+        assert.ok(e instanceof Error)
+        assert.equal(e.code, 'KEYRACK_INVALID_ARGUMENT', e.message)
+        assert.equal(typeof e.line, 'number')
+        assert.equal(e.line, line, e.message)
+        assert.match(e.message, new RegExp(`\\bline ${line}:`))
+        if (field) assert.equal(e.field, field)
+        return true
+      }
+      if (mode === 'sync') assert.throws(() => b.checkImportJsonLines(t), check)
+      else await assert.rejects(b.checkImportJsonLinesAsync(t), check)
+    }
+    await refused(`${lines[1]}\nnot json\n`, 2, 'record')
+    await refused(`\n\n\n{"id": 1}`, 4, 'record')
+    await refused(`${lines[1]}\n${lines[1]}`, 2, 'id')
+    const withKey = JSON.stringify({ ...JSON.parse(lines[1]), key: keys[1].key })
+    await refused(`${lines[2]}\n${withKey}`, 2)
+    assert.throws(() => b.checkImportJsonLines(withKey), (e) => !e.message.includes(keys[1].key.slice(8)))
+    // An owner's pool the store already has is refused at its line.
+    b.setPool('org_1', { remaining: 5 })
+    await refused(text, lines.length)
+    assert.deepEqual(b.pool('org_1'), { remaining: 5 })
+    assert.deepEqual(ids(), [first])
+
+    // A store failure is no line's fault: no `line`.
+    b.close()
+    const closed = (e) => e.code === 'KEYRACK_CLOSED' && e.line === undefined
+    if (mode === 'sync') assert.throws(() => b.checkImportJsonLines(text), closed)
+    else await assert.rejects(b.checkImportJsonLinesAsync(text), closed)
+    a.close()
+  })
+}
+
+test('checkImportJsonLines takes a string only; a read-only store may check', async () => {
+  const path = storePath()
+  const store = new Store(path)
+  for (const arg of [undefined, null, 42, {}, Buffer.from('{}')]) {
+    assert.throws(() => store.checkImportJsonLines(arg), (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'text')
+    await assert.rejects(store.checkImportJsonLinesAsync(arg), (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'text')
+  }
+  store.issue({ name: 'a' })
+  const text = store.export()
+  store.close()
+  const ro = new Store(path, { readOnly: true })
+  assert.equal(ro.checkImportJsonLines(text).alreadyPresent.length, 1)
+  ro.close()
+})

@@ -8,6 +8,13 @@ import {
   extractKey,
   outcomeInfo,
   errorCodes,
+  OUTCOMES,
+  ERROR_CODES,
+  AUDIT_KINDS,
+  KeyIterator,
+  type AuditEvent,
+  type ImportCheck,
+  type ListOptions,
   type Outcome,
   type ErrorCode,
   type Issued,
@@ -20,7 +27,7 @@ import {
 } from '..'
 
 // Adding or removing a member of a union breaks the build here.
-const OUTCOMES: Record<Outcome, number> = {
+const STATUS_OF: Record<Outcome, number> = {
   valid: 200,
   malformed: 401,
   not_found: 401,
@@ -78,6 +85,17 @@ async function main(path: string): Promise<void> {
   const lines: string = await store.exportAsync()
   const imported: number = store.importJsonLines(lines) + (await store.importJsonLinesAsync(store.export()))
   const compacted: boolean = store.compact() || (await store.compactAsync())
+  const filter: ListOptions = { owner: 'org', limit: 50 }
+  const all: KeyIterator = store.keys(filter)
+  const owners: Array<string | undefined> = []
+  for (const r of all) owners.push(r.owner)
+  const names: string[] = [...store.keys()].map((r: KeyRecord) => r.name)
+  const audited: AuditEvent[] = Array.from(store.auditEvents({ kind: 'rotated', limit: 10 }))
+  const fromHeaders: Verification = store.verifyHeaders(req().headers, { scopes: ['deploy'] })
+  const fromFetch: Verification = await store.verifyHeadersAsync(new Headers({ 'x-api-key': issued.key }))
+  const check: ImportCheck = store.checkImportJsonLines(lines)
+  const firstPresent: number | undefined = (await store.checkImportJsonLinesAsync(lines)).alreadyPresent[0]?.line
+  console.log(owners, names, audited, fromHeaders.outcome, fromFetch.valid, check.records, check.pools, firstPresent)
   const pool = store.setPool('org', { remaining: 10 })
   const same = store.pool('org')?.remaining === pool.remaining
   clock.advance(1000)
@@ -89,7 +107,16 @@ async function main(path: string): Promise<void> {
     if (!(code in CODES)) throw e
   }
   const codes: ErrorCode[] = errorCodes()
-  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, OUTCOMES, STATUSES, KINDS, imported, compacted)
+  // The core's lists, typed by the unions.
+  const outcomes: ReadonlyArray<Outcome> = OUTCOMES
+  const everyCode: ReadonlyArray<ErrorCode> = ERROR_CODES
+  const everyKind: ReadonlyArray<AuditKind> = AUDIT_KINDS
+  console.log(outcomes, everyCode, everyKind)
+  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, STATUS_OF, STATUSES, KINDS, imported, compacted)
+}
+
+function req(): http.IncomingMessage {
+  return new http.IncomingMessage(null as never)
 }
 
 void main
