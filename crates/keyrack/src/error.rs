@@ -59,12 +59,24 @@ pub enum Error {
     #[error("the store is open read-only")]
     ReadOnly,
     /// The operating system failed a read, write or sync (full disk, EIO…).
-    /// After a failed write the store refuses more writes until reopened.
+    /// The next write reopens the file and tries again, so the store heals
+    /// once the fault clears; [`Store::health`](crate::Store::health) reports it.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// The store was closed.
     #[error("the store is closed")]
     Closed,
+    /// A read-only open found a file its last writer did not close (it
+    /// crashed): nothing acknowledged is lost, but only a read-write open can
+    /// finish the recovery, after which read-only opens work again.
+    #[error(
+        "the store {path:?} was not closed cleanly (its writer stopped without closing it); open \
+         it read-write once to recover it, then read-only opens work again"
+    )]
+    NeedsRecovery {
+        /// The store file.
+        path: PathBuf,
+    },
 }
 
 /// The kind of an [`Error`], without its details: what bindings switch on.
@@ -91,11 +103,13 @@ pub enum ErrorKind {
     Io,
     /// See [`Error::Closed`].
     Closed,
+    /// See [`Error::NeedsRecovery`].
+    NeedsRecovery,
 }
 
 impl ErrorKind {
-    /// Every kind, in the order of their stable numeric codes (1..=10).
-    pub const ALL: [ErrorKind; 10] = [
+    /// Every kind, in the order of their stable numeric codes (1..=11).
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::InvalidArgument,
         ErrorKind::NotFound,
         ErrorKind::AlreadyOpen,
@@ -106,6 +120,7 @@ impl ErrorKind {
         ErrorKind::ReadOnly,
         ErrorKind::Io,
         ErrorKind::Closed,
+        ErrorKind::NeedsRecovery,
     ];
 
     /// SCREAMING_SNAKE name: `NOT_FOUND`, `ALREADY_OPEN`, … (Node prefixes it with `KEYRACK_`).
@@ -121,6 +136,7 @@ impl ErrorKind {
             ErrorKind::ReadOnly => "READ_ONLY",
             ErrorKind::Io => "IO",
             ErrorKind::Closed => "CLOSED",
+            ErrorKind::NeedsRecovery => "NEEDS_RECOVERY",
         }
     }
 
@@ -148,6 +164,7 @@ impl Error {
             Error::ReadOnly => ErrorKind::ReadOnly,
             Error::Io(_) => ErrorKind::Io,
             Error::Closed => ErrorKind::Closed,
+            Error::NeedsRecovery { .. } => ErrorKind::NeedsRecovery,
         }
     }
 

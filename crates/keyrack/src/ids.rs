@@ -59,6 +59,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<String> {
     match <&[u8; PACKED]>::try_from(bytes) {
         Ok(raw) => Ok(unpack(raw)),
         Err(_) => match std::str::from_utf8(bytes) {
+            // Events about the store rather than a key (pools, prefixes).
+            Ok("") => Ok(String::new()),
             Ok(s) if crate::format::is_id(s) => Ok(s.to_owned()),
             _ => Err(Error::Corrupted("a stored key id is damaged".into())),
         },

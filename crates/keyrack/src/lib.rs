@@ -73,6 +73,7 @@ mod live;
 mod options;
 mod outcome;
 mod record;
+mod rng;
 mod secret;
 mod store;
 
@@ -88,8 +89,8 @@ pub use record::{
 };
 pub use secret::{Pepper, SecretKey};
 pub use store::{
-    AuditEvents, AuditPage, DEFAULT_PREFIX, FORMAT_VERSION, ImportCheck, ImportError, Issued, Keys,
-    Page, Store, Verification,
+    AuditEvents, AuditPage, DEFAULT_PREFIX, FORMAT_VERSION, Fault, Health, ImportCheck,
+    ImportError, Issued, Keys, Page, Store, Verification,
 };
 
 /// The README's Rust examples, run as doc tests.

@@ -47,6 +47,13 @@ pub struct Options {
     /// Verifies of known keys are served from keyrack's cache, so this mostly
     /// serves unknown keys, listings and writes.
     pub file_cache_bytes: usize,
+    /// Most credits a metered key (or an owner's pool) reserves in the file
+    /// ahead of spending them in memory (default 100). A verify spends only
+    /// credits the file already counts as spent, so no crash gives one back;
+    /// a crash forfeits at most this many per key or pool that was spending
+    /// (its unspent reservation), a clean close none. Larger means fewer
+    /// durable writes on busy metered keys.
+    pub credit_lease: u64,
     /// Check every page checksum when opening for writing (default `true`):
     /// a damaged file then fails with `Corrupted` instead of being trusted.
     pub check_integrity: bool,
@@ -66,6 +73,7 @@ impl Default for Options {
             cache_capacity: 1_000_000,
             file_cache_bytes: 128 << 20,
             check_integrity: true,
+            credit_lease: 100,
         }
     }
 }
@@ -123,6 +131,11 @@ impl Options {
     /// Sets redb's page cache size.
     pub fn file_cache_bytes(mut self, bytes: usize) -> Self {
         self.file_cache_bytes = bytes;
+        self
+    }
+    /// Sets the most credits a key or pool reserves ahead of spending.
+    pub fn credit_lease(mut self, credits: u64) -> Self {
+        self.credit_lease = credits;
         self
     }
     /// Sets whether to check integrity on open.

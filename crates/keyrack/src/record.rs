@@ -383,11 +383,21 @@ pub enum AuditKind {
     Disabled,
     /// A key's record was purged.
     Purged,
+    /// Credits were added to a key (`add_credits`); the detail says how many.
+    CreditsAdded,
+    /// An owner's pool was set (`set_pool`); no key id, the detail names the owner.
+    PoolSet,
+    /// Credits were added to an owner's pool (`add_pool_credits`); no key id.
+    PoolCreditsAdded,
+    /// The store began accepting a prefix (`add_prefix`); no key id.
+    PrefixAdded,
+    /// The store stopped accepting a prefix (`remove_prefix`); no key id.
+    PrefixRemoved,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 7] = [
+    pub const ALL: [AuditKind; 12] = [
         AuditKind::Issued,
         AuditKind::Revoked,
         AuditKind::Rotated,
@@ -395,6 +405,11 @@ impl AuditKind {
         AuditKind::Enabled,
         AuditKind::Disabled,
         AuditKind::Purged,
+        AuditKind::CreditsAdded,
+        AuditKind::PoolSet,
+        AuditKind::PoolCreditsAdded,
+        AuditKind::PrefixAdded,
+        AuditKind::PrefixRemoved,
     ];
 
     /// `issued`, `revoked`, …
@@ -407,6 +422,11 @@ impl AuditKind {
             AuditKind::Enabled => "enabled",
             AuditKind::Disabled => "disabled",
             AuditKind::Purged => "purged",
+            AuditKind::CreditsAdded => "credits_added",
+            AuditKind::PoolSet => "pool_set",
+            AuditKind::PoolCreditsAdded => "pool_credits_added",
+            AuditKind::PrefixAdded => "prefix_added",
+            AuditKind::PrefixRemoved => "prefix_removed",
         }
     }
 }

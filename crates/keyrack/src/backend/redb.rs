@@ -80,7 +80,7 @@ impl RedbBackend {
                 return match open(&builder, req.read_only) {
                     Ok(DbHandle::Rw(d)) => Ok((Db::Rw(d), None)),
                     Ok(DbHandle::Ro(d)) => Ok((Db::Ro(d), None)),
-                    Err(e) => Err(open_error(e, &path)),
+                    Err(e) => Err(open_error(e, &path, req.read_only)),
                 };
             }
             let exists = path.exists();
@@ -91,7 +91,7 @@ impl RedbBackend {
                 return builder
                     .open_read_only(&path)
                     .map(|d| (Db::Ro(d), None))
-                    .map_err(|e| open_error(e, &path));
+                    .map_err(|e| open_error(e, &path, req.read_only));
             }
             if exists {
                 if std::fs::metadata(&path)?.len() == 0 {
@@ -103,7 +103,7 @@ impl RedbBackend {
                 return builder
                     .open(&path)
                     .map(|d| (Db::Rw(d), None))
-                    .map_err(|e| open_error(e, &path));
+                    .map_err(|e| open_error(e, &path, req.read_only));
             }
             if !req.create {
                 return Err(missing(&path));
@@ -121,14 +121,14 @@ impl RedbBackend {
                 Ok(b) => b,
                 Err(e) => {
                     let _ = std::fs::remove_file(&temp);
-                    return Err(open_error(e, &path));
+                    return Err(open_error(e, &path, req.read_only));
                 }
             };
             match builder.create_with_backend(backend) {
                 Ok(d) => Ok((Db::Rw(d), Some(temp))),
                 Err(e) => {
                     let _ = std::fs::remove_file(&temp);
-                    Err(open_error(e, &path))
+                    Err(open_error(e, &path, req.read_only))
                 }
             }
         }));
@@ -216,8 +216,13 @@ fn missing(path: &Path) -> Error {
     ))
 }
 
-fn open_error(e: DatabaseError, path: &Path) -> Error {
+fn open_error(e: DatabaseError, path: &Path, read_only: bool) -> Error {
     match e {
+        // A read-only open cannot repair: the writer crashed, and a
+        // read-write open recovers the file (nothing is damaged).
+        DatabaseError::RepairAborted if read_only => Error::NeedsRecovery {
+            path: PathBuf::from(path),
+        },
         DatabaseError::DatabaseAlreadyOpen => Error::AlreadyOpen {
             path: PathBuf::from(path),
         },

@@ -61,11 +61,11 @@ impl Cache {
     }
 
     /// Runs `f` on the cached entry, holding the shard's read lock.
-    pub(crate) fn with<R>(&self, hash: &[u8; 32], f: impl FnOnce(&Cached) -> R) -> Option<R> {
+    pub(crate) fn with<R>(&self, hash: &[u8; 32], f: impl FnOnce(&Arc<Cached>) -> R) -> Option<R> {
         let shard = self.shards[shard_of(hash)]
             .read()
             .unwrap_or_else(|p| p.into_inner());
-        shard.map.get(hash).map(|e| f(e))
+        shard.map.get(hash).map(f)
     }
 
     pub(crate) fn generation(&self, hash: &[u8; 32]) -> u64 {

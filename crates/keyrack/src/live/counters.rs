@@ -8,33 +8,134 @@ use std::sync::{Arc, Mutex};
 use crate::record::Refill;
 
 /// Credits of a metered key (or a pool), authoritative while in memory.
+///
+/// Credits are spent in memory, but only out of a **reservation** the file
+/// already holds: the file's balance (`stored`) is the live balance less the
+/// credits this process reserved, written durably before any of them is
+/// spent. A crash at any instant therefore never gives a spent credit back;
+/// it forfeits at most the unspent reservation (bounded by
+/// `Options::credit_lease`). A clean close writes the live balance, giving
+/// the reservation back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Credits {
+    /// The live balance.
     pub remaining: u64,
     pub refill: Option<Refill>,
+    /// When the live balance was last refilled.
     pub refilled_at: i64,
+    /// The balance the file holds (live balance less the reservation).
+    pub stored: u64,
+    /// The refill time the file holds: a refill in memory starts a new
+    /// balance, so no credit of it is spent before the file records it.
+    pub stored_refilled_at: i64,
+    /// Spent since the last flush (pools: the flush tops up their reservation).
     pub dirty: bool,
 }
 
+/// What a spend found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Spend {
+    /// Spent; this many are left.
+    Spent(u64),
+    /// Fewer credits than the cost.
+    Exceeded,
+    /// Enough credits, but not enough reserved in the file: reserve, then retry.
+    Reserve,
+}
+
 impl Credits {
-    /// Applies lazy refill, then spends `cost` if there is enough.
-    pub(crate) fn spend(&mut self, cost: u64, now: i64) -> Result<u64, u64> {
+    /// Credits as the file holds them: nothing reserved yet.
+    pub(crate) fn stored(remaining: u64, refill: Option<Refill>, refilled_at: i64) -> Credits {
+        Credits {
+            remaining,
+            refill,
+            refilled_at,
+            stored: remaining,
+            stored_refilled_at: refilled_at,
+            dirty: false,
+        }
+    }
+
+    /// Applies the lazy refill due at `now` to the live balance.
+    pub(crate) fn refill_now(&mut self, now: i64) {
         if let Some(refill) = self.refill {
             let (remaining, at) = refill.apply(self.remaining, self.refilled_at, now);
             if at != self.refilled_at {
                 self.remaining = remaining;
                 self.refilled_at = at;
-                self.dirty = true;
             }
         }
+    }
+
+    /// Credits spendable without writing: the reservation of this balance.
+    fn reserved(&self) -> u64 {
+        if self.refilled_at == self.stored_refilled_at {
+            self.remaining.saturating_sub(self.stored)
+        } else {
+            0
+        }
+    }
+
+    /// Applies lazy refill, then spends `cost` out of the reservation.
+    pub(crate) fn spend(&mut self, cost: u64, now: i64) -> Spend {
+        self.refill_now(now);
         if self.remaining < cost {
-            return Err(self.remaining);
+            return Spend::Exceeded;
         }
         if cost > 0 {
+            if self.reserved() < cost {
+                return Spend::Reserve;
+            }
             self.remaining -= cost;
             self.dirty = true;
         }
-        Ok(self.remaining)
+        Spend::Spent(self.remaining)
+    }
+
+    /// What the file should hold to reserve `size` credits (at least `cost`)
+    /// of the live balance, or `None` when the reservation already covers
+    /// `cost` (or nothing can be reserved).
+    pub(crate) fn reservation(&mut self, cost: u64, size: u64, now: i64) -> Option<(u64, i64)> {
+        self.refill_now(now);
+        if self.remaining < cost || (cost > 0 && self.reserved() >= cost) {
+            return None;
+        }
+        let take = size.max(cost).min(self.remaining);
+        Some((self.remaining - take, self.refilled_at))
+    }
+
+    /// What the file should hold to top the reservation back up to `size`
+    /// (the background flush does this for keys that are spending), or
+    /// `None` while at least half of it is left.
+    pub(crate) fn top_up(&mut self, size: u64, now: i64) -> Option<(u64, i64)> {
+        self.refill_now(now);
+        if self.reserved() >= size.div_ceil(2) || self.remaining == 0 {
+            return None;
+        }
+        let take = size.min(self.remaining);
+        if self.refilled_at == self.stored_refilled_at && self.remaining - take >= self.stored {
+            return None;
+        }
+        Some((self.remaining - take, self.refilled_at))
+    }
+
+    /// What the file should hold to give the reservation back (a clean
+    /// close), or `None` when it already holds the live balance.
+    pub(crate) fn release(&self) -> Option<(u64, i64)> {
+        (self.stored != self.remaining || self.stored_refilled_at != self.refilled_at)
+            .then_some((self.remaining, self.refilled_at))
+    }
+
+    /// Records that the file now holds `(stored, refilled_at)`.
+    pub(crate) fn written(&mut self, (stored, refilled_at): (u64, i64)) {
+        self.stored = stored;
+        self.stored_refilled_at = refilled_at;
+    }
+
+    /// Adds credits to the live balance and the file's alike.
+    pub(crate) fn add(&mut self, n: u64) {
+        self.remaining = self.remaining.saturating_add(n);
+        self.stored = self.stored.saturating_add(n);
     }
 }
 
@@ -53,7 +154,8 @@ pub(crate) struct Usage {
     pub denied: [AtomicU64; 6],
     pub dirty: AtomicBool,
     pub credits: Mutex<Option<Credits>>,
-    pub window: Mutex<(i64, u64)>,
+    /// The rate-limit window: (start ms, hits, length ms).
+    pub window: Mutex<(i64, u64, i64)>,
 }
 
 pub(crate) const NEVER: i64 = i64::MIN;
@@ -67,7 +169,7 @@ impl Usage {
             denied: Default::default(),
             dirty: AtomicBool::new(false),
             credits: Mutex::new(credits),
-            window: Mutex::new((NEVER, 0)),
+            window: Mutex::new((NEVER, 0, 0)),
         }
     }
 
@@ -133,29 +235,42 @@ impl Usage {
     pub(crate) fn hit(&self, limit: u64, window_ms: i64, now: i64) -> Result<(), i64> {
         let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
         if w.0 == NEVER || now >= w.0.saturating_add(window_ms) || now < w.0 {
-            *w = (now, 0);
+            *w = (now, 0, window_ms);
         }
+        w.2 = window_ms;
         if w.1 >= limit {
-            return Err((w.0 + window_ms - now).max(1));
+            // Saturating: a window of i64::MAX ms must not wrap.
+            return Err(w.0.saturating_add(window_ms).saturating_sub(now).max(1));
         }
         w.1 += 1;
         Ok(())
     }
 
-    /// Whether this entry can be dropped from memory without losing anything.
+    /// Gives back the hit [`hit`](Usage::hit) just counted at `now`.
+    pub(crate) fn unhit(&self, now: i64) {
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        if w.0 != NEVER && now >= w.0 && w.1 > 0 {
+            w.1 -= 1;
+        }
+    }
+
+    /// Whether this entry can be dropped from memory without losing
+    /// anything: no count waiting for the flush, the file holding its exact
+    /// balance (no reservation), and its rate-limit window over (a window
+    /// lives as long as the window, however long).
     pub(crate) fn idle(&self, now: i64) -> bool {
         !self.dirty.load(Ordering::Acquire)
-            && self.credits().is_none()
+            && self.credits().is_none_or(|c| c.release().is_none())
             && self
                 .window
                 .lock()
-                .map(|w| w.0 == NEVER || now - w.0 > 86_400_000)
+                .map(|w| w.0 == NEVER || now.saturating_sub(w.0) >= w.2)
                 .unwrap_or(false)
     }
 }
 
-/// Id → counters, and owner → pool. Never evicts metered keys or pools, so
-/// in-memory credits stay authoritative for the life of the handle.
+/// Id → counters, and owner → pool. An entry is forgotten once it is idle
+/// (see [`Usage::idle`]): its reservation given back, nothing left to flush.
 #[derive(Default)]
 pub(crate) struct Live {
     pub usage: Mutex<HashMap<String, Arc<Usage>>>,
@@ -167,6 +282,11 @@ pub(crate) struct Live {
 }
 
 impl Live {
+    /// How many keys have counters in memory.
+    pub(crate) fn len(&self) -> usize {
+        self.usage.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     pub(crate) fn usage_for(
         &self,
         id: &str,

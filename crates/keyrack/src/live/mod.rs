@@ -10,7 +10,7 @@ mod counters;
 mod known;
 
 pub(crate) use cache::{Cache, Cached};
-pub(crate) use counters::{Credits, Live, NEVER, PoolState, Usage};
+pub(crate) use counters::{Credits, Live, NEVER, PoolState, Spend, Usage};
 pub(crate) use known::Known;
 
 /// The map key hashes are already uniform blake3 output: use 8 of their bytes.

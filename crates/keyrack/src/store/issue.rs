@@ -19,11 +19,11 @@ impl Store {
     /// then 80 random bits. Ids are public; time-ordered ids make the keys
     /// table grow at its end (denser pages, a smaller file) and list keys in
     /// issue order. An id reveals when its key was issued, as `created_at` does.
-    fn new_id(rng: &mut ChaCha20Rng, now_ms: i64) -> String {
+    fn new_id(rng: &mut KeyRng, now_ms: i64) -> Result<String> {
         let mut b = [0u8; crate::ids::PACKED];
         b[..6].copy_from_slice(&(now_ms.max(0) as u64).to_be_bytes()[2..]);
-        rng.fill_bytes(&mut b[6..]);
-        crate::ids::unpack(&b)
+        rng.fill(&mut b[6..])?;
+        Ok(crate::ids::unpack(&b))
     }
 
     /// Issues one key, durably. The secret is in the returned [`Issued`] and
@@ -60,9 +60,9 @@ impl Store {
         self.inner.write(durable, |t| {
             let mut issued = Vec::with_capacity(batch.len());
             for (o, (prefix, expires)) in batch.iter().zip(checked.iter()) {
-                let id = Self::new_id(&mut t.ws.rng, t.now);
+                let id = Self::new_id(&mut t.ws.rng, t.now)?;
                 let mut body = Zeroizing::new([0u8; BODY_BYTES]);
-                t.ws.rng.fill_bytes(body.as_mut());
+                t.ws.rng.fill(body.as_mut())?;
                 let key = format::compose(prefix, &body).expect("prefix validated");
                 let hash = self.inner.hash(key.expose());
                 let remaining = o.remaining.or(o.refill.map(|r| r.amount));
@@ -124,7 +124,7 @@ impl Store {
                     return Err(Error::invalid("id", "a revoked key cannot be rotated"));
                 }
                 let mut body = Zeroizing::new([0u8; BODY_BYTES]);
-                t.ws.rng.fill_bytes(body.as_mut());
+                t.ws.rng.fill(body.as_mut())?;
                 let key = format::compose(&s.prefix, &body)
                     .map_err(|e| Error::Corrupted(format!("stored prefix: {e}")))?;
                 let hash = self.inner.hash(key.expose());

@@ -100,33 +100,100 @@ impl Store {
                     s.refilled_at = t.now;
                     changed.push("refill");
                 }
+                // A new refill alone keeps the live balance (and the file's
+                // reservation of it); a new balance replaces both.
+                let mut keep_live = false;
                 if let Some(r) = change.remaining {
                     s.remaining = r;
                     changed.push("remaining");
-                } else if credits_changed && s.remaining.is_none() {
-                    s.remaining = s.refill.map(|(a, _)| a);
+                } else if change.refill.is_some() {
+                    let live = self.inner.live.existing_usage(id);
+                    match live.as_ref().and_then(|u| *u.credits()) {
+                        Some(c) if s.remaining.is_some() => {
+                            s.remaining = Some(c.stored);
+                            keep_live = true;
+                        }
+                        _ if s.remaining.is_none() => s.remaining = s.refill.map(|(a, _)| a),
+                        _ => {}
+                    }
                 }
                 check_credit_source(s.shared_credits, s.owner.is_some(), s.remaining.is_some())?;
                 if credits_changed {
-                    // In-memory credits are authoritative while the handle lives:
-                    // replace them with the new balance.
-                    let c = credits_of(&s);
-                    let id = id.to_owned();
+                    let exact = credits_of(&s);
+                    let refill = s.refill.map(refill_from_pair);
+                    let (id, now) = (id.to_owned(), t.now);
                     t.after.push(Box::new(move |store: &Inner| {
-                        let u = store.live.usage_for(&id, || c);
-                        *u.credits() = c;
+                        let u = store.live.usage_for(&id, || exact);
+                        let mut credits = u.credits();
+                        match (keep_live, credits.as_mut()) {
+                            (true, Some(c)) => {
+                                c.refill = refill;
+                                c.refilled_at = now;
+                                c.stored_refilled_at = now;
+                            }
+                            _ => *credits = exact,
+                        }
                     }));
-                } else if let Some(u) = self.inner.live.existing_usage(id) {
-                    // Keep the live balance in what we write back.
-                    if let Some(c) = *u.credits() {
-                        s.remaining = Some(c.remaining);
-                        s.refilled_at = c.refilled_at;
-                    }
                 }
                 Self::put(t, &s)?;
                 if !changed.is_empty() {
                     t.audit(AuditKind::Updated, id, &changed.join(","))?;
                 }
+                Ok(s.to_public())
+            })
+            .map(|r| self.inner.with_live(r))
+    }
+
+    /// Adds `credits` to a metered key's balance, atomically: spends made
+    /// meanwhile, in memory or not yet flushed, are all kept (a read, then
+    /// [`update`](Store::update) with the sum, would lose them). Audited as
+    /// `credits_added`. A key that is unmetered, or spends its owner's pool
+    /// (see [`add_pool_credits`](Store::add_pool_credits)), is
+    /// `InvalidArgument`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// use keyrack::{IssueOptions, Options, Store};
+    /// let store = Store::open(dir.path().join("k.redb"), Options::default())?;
+    /// let issued = store.issue(IssueOptions::new("ci").remaining(2))?;
+    /// store.verify(issued.key.expose())?;
+    /// assert_eq!(store.add_credits(&issued.id, 10)?.remaining, Some(11));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_credits(&self, id: &str, credits: u64) -> Result<KeyRecord> {
+        if credits == 0 {
+            return Err(Error::invalid("credits", "must be at least 1"));
+        }
+        self.inner
+            .write(true, |t| {
+                let mut s = Self::stored(t, id)?;
+                if s.shared_credits {
+                    return Err(Error::invalid(
+                        "id",
+                        "the key spends its owner's pool: add credits to the pool instead",
+                    ));
+                }
+                let Some(file) = s.remaining else {
+                    return Err(Error::invalid(
+                        "id",
+                        "the key is not metered: give it a balance with update(remaining)",
+                    ));
+                };
+                let overflow = || Error::invalid("credits", "the balance would overflow");
+                let live = self.inner.live.existing_usage(id);
+                if let Some(c) = live.as_ref().and_then(|u| *u.credits()) {
+                    c.remaining.checked_add(credits).ok_or_else(overflow)?;
+                }
+                s.remaining = Some(file.checked_add(credits).ok_or_else(overflow)?);
+                t.w.put_record(id, &s.encode())?;
+                t.audit(AuditKind::CreditsAdded, id, &format!("+{credits}"))?;
+                t.after.push(Box::new(move |_| {
+                    if let Some(u) = &live
+                        && let Some(c) = u.credits().as_mut()
+                    {
+                        c.add(credits);
+                    }
+                }));
                 Ok(s.to_public())
             })
             .map(|r| self.inner.with_live(r))

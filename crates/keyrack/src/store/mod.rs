@@ -18,8 +18,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
+use arc_swap::ArcSwap;
 use zeroize::Zeroizing;
 
 use crate::backend::redb::{OpenRequest, RedbBackend};
@@ -28,13 +27,14 @@ use crate::clock::{Clock, duration_millis, from_millis};
 use crate::encoding::{
     StoredAudit, StoredPool, StoredV1, rate_pair, refill_from_pair, refill_pair,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::{self, BODY_BYTES};
 use crate::live::{Cache, Cached, Credits, Known, Live, NEVER, PoolState, Usage};
 use crate::options::{
     AuditOptions, Expiry, IssueOptions, ListOptions, Options, UpdateOptions, VerifyOptions,
 };
 use crate::record::{AuditEvent, AuditKind, ExportLine, KeyRecord, Pool, RateLimit, Refill};
+use crate::rng::KeyRng;
 use crate::secret::SecretKey;
 use crate::{Outcome, fork};
 
@@ -52,9 +52,13 @@ pub use issue::Issued;
 pub use read::{AuditEvents, AuditPage, Keys, Page};
 pub use transfer::{ImportCheck, ImportError};
 pub use verify::Verification;
+pub use write::{Fault, Health};
 
 use validate::*;
 use write::{credits_of, flusher, pool_state};
+
+/// Opens a store's storage again (after an I/O fault).
+type Reopen = Box<dyn Fn() -> Result<Box<dyn Backend>> + Send + Sync>;
 
 /// The keyrack file format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -93,7 +97,7 @@ impl Drop for Store {
 
 struct WriteState {
     seq: u64,
-    rng: ChaCha20Rng,
+    rng: KeyRng,
 }
 
 struct Inner {
@@ -102,7 +106,8 @@ struct Inner {
     read_only: bool,
     hash_key: Zeroizing<[u8; 32]>,
     default_prefix: String,
-    prefixes: Vec<String>,
+    /// Accepted prefixes, the store's default first (swapped by add/remove).
+    prefixes: ArcSwap<Vec<String>>,
     clock: Clock,
     leeway_ms: i64,
     fork_generation: u64,
@@ -114,6 +119,18 @@ struct Inner {
     /// Live `Store` handles (the flusher holds the `Inner` only while flushing).
     handles: AtomicUsize,
     known: Known,
+    /// Opens the storage again after an I/O fault (`None`: cannot heal).
+    reopen: Option<Reopen>,
+    /// A write failed with an I/O error: reopen the storage before the next.
+    broken: AtomicBool,
+    /// What `Store::health` reports.
+    health: Mutex<Health>,
+    /// One counter flush at a time (so `sync` waits for one in flight).
+    flushing: Mutex<()>,
+    /// Most credits a key or pool reserves in the file ahead of spending.
+    credit_lease: u64,
+    /// The cache's bound, which counters kept in memory follow too.
+    cache_capacity: usize,
 }
 
 impl fmt::Debug for Store {
@@ -122,7 +139,7 @@ impl fmt::Debug for Store {
             .field("path", &self.inner.path)
             .field("read_only", &self.inner.read_only)
             .field("default_prefix", &self.inner.default_prefix)
-            .field("prefixes", &self.inner.prefixes)
+            .field("prefixes", &**self.inner.prefixes.load())
             .field("closed", &self.inner.closed.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -143,7 +160,10 @@ impl Inner {
         let guard = self.backend.read().unwrap_or_else(|p| p.into_inner());
         match guard.as_deref() {
             Some(b) => f(b),
-            None => Err(Error::Closed),
+            None if self.closed.load(Ordering::Acquire) => Err(Error::Closed),
+            None => Err(Error::Io(std::io::Error::other(
+                "the store is reopening its file after an I/O error; the next write retries",
+            ))),
         }
     }
 

@@ -2,6 +2,7 @@
 //! prefixes), and its life cycle: `sync`, `compact`, `close`.
 
 use super::*;
+use zeroize::Zeroize;
 
 mod meta_keys {
     pub const FORMAT: &str = "format_version";
@@ -16,23 +17,21 @@ fn pepper_fingerprint(pepper: &[u8; 32], store_key: &[u8; 32]) -> blake3::Hash {
     let mut h = blake3::Hasher::new_keyed(pepper);
     h.update(b"keyrack pepper fingerprint v1");
     h.update(store_key);
-    h.finalize()
+    let fp = h.finalize();
+    h.zeroize();
+    fp
 }
 
-fn derive_hash_key(store_key: &[u8; 32], pepper: Option<&[u8; 32]>) -> [u8; 32] {
+fn derive_hash_key(store_key: &[u8; 32], pepper: Option<&[u8; 32]>) -> Zeroizing<[u8; 32]> {
     let mut h = blake3::Hasher::new_derive_key("keyrack 2026 key hash v1");
     h.update(store_key);
     if let Some(p) = pepper {
         h.update(p);
     }
-    *h.finalize().as_bytes()
-}
-
-fn seeded_rng() -> Result<ChaCha20Rng> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut())
-        .map_err(|e| Error::Io(std::io::Error::other(format!("no OS randomness: {e}"))))?;
-    Ok(ChaCha20Rng::from_seed(*seed))
+    let key = Zeroizing::new(*h.finalize().as_bytes());
+    // The hasher's state holds the key material too.
+    h.zeroize();
+    key
 }
 
 impl Store {
@@ -44,11 +43,31 @@ impl Store {
     /// [`Error::Corrupted`] / [`Error::IncompatibleVersion`] on a file it
     /// cannot trust.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Store> {
-        Self::open_inner(path.as_ref(), options, None)
+        let path = path.as_ref();
+        let (at, cache_bytes, check) = (
+            path.to_path_buf(),
+            options.file_cache_bytes,
+            options.check_integrity,
+        );
+        let reopen: Reopen = Box::new(move || {
+            let (b, _) = RedbBackend::open(OpenRequest {
+                path: &at,
+                create: false,
+                read_only: false,
+                check_integrity: check,
+                cache_bytes,
+                storage: None,
+            })?;
+            Ok(Box::new(b) as Box<dyn Backend>)
+        });
+        let reopen = (!options.read_only).then_some(reopen);
+        Self::open_inner(path, options, None, reopen)
     }
 
     /// Opens a store on a custom redb storage backend (an in-memory one, or a
-    /// fault injector in tests). `name` is used in messages only.
+    /// fault injector in tests). `name` is used in messages only. Such a store
+    /// cannot reopen its storage after an I/O fault (see
+    /// [`open_on_storage_with`](Store::open_on_storage_with)).
     pub fn open_on_storage<S: redb::StorageBackend>(
         storage: S,
         name: &str,
@@ -58,6 +77,39 @@ impl Store {
             Path::new(name),
             options,
             Some(crate::backend::redb::opener(storage)),
+            None,
+        )
+    }
+
+    /// Like [`open_on_storage`](Store::open_on_storage), with a function that
+    /// makes the storage: called once to open, and again whenever the store
+    /// reopens its storage to heal after an I/O fault.
+    pub fn open_on_storage_with<S, F>(make: F, name: &str, options: Options) -> Result<Store>
+    where
+        S: redb::StorageBackend,
+        F: Fn() -> S + Send + Sync + 'static,
+    {
+        let make = Arc::new(make);
+        let again = make.clone();
+        let (cache_bytes, check) = (options.file_cache_bytes, options.check_integrity);
+        let name_owned = name.to_owned();
+        let reopen: Reopen = Box::new(move || {
+            let (b, _) = RedbBackend::open(OpenRequest {
+                path: Path::new(&name_owned),
+                create: false,
+                read_only: false,
+                check_integrity: check,
+                cache_bytes,
+                storage: Some(crate::backend::redb::opener(again())),
+            })?;
+            Ok(Box::new(b) as Box<dyn Backend>)
+        });
+        let reopen = (!options.read_only).then_some(reopen);
+        Self::open_inner(
+            Path::new(name),
+            options,
+            Some(crate::backend::redb::opener(make())),
+            reopen,
         )
     }
 
@@ -65,6 +117,7 @@ impl Store {
         path: &Path,
         options: Options,
         storage: Option<crate::backend::redb::StorageOpener>,
+        reopen: Option<Reopen>,
     ) -> Result<Store> {
         fork::install();
         if let Some(p) = &options.prefix {
@@ -72,6 +125,9 @@ impl Store {
         }
         for p in options.prefixes.iter().flatten() {
             format::validate_prefix(p).map_err(|e| Error::invalid("prefixes", e.to_string()))?;
+        }
+        if options.credit_lease == 0 {
+            return Err(Error::invalid("credit_lease", "must be at least 1"));
         }
         if options.flush_interval.is_zero() {
             return Err(Error::invalid("flush_interval", "must be above zero"));
@@ -85,7 +141,7 @@ impl Store {
             storage,
         })?;
         let backend: Box<dyn Backend> = Box::new(backend);
-        match Self::init(backend, path, options) {
+        match Self::init(backend, path, options, reopen) {
             Ok(store) => {
                 if let Some(temp) = temp {
                     // The store is complete and durable: give it its name.
@@ -111,11 +167,12 @@ impl Store {
         backend: Box<dyn Backend>,
         path: &Path,
         options: Options,
+        reopen: Option<Reopen>,
     ) -> std::result::Result<Store, (Error, Box<dyn Backend>)> {
         let read = |backend: &dyn Backend| -> Result<_> {
             let r = backend.read()?;
             let format = r.meta(meta_keys::FORMAT)?;
-            let store_key = r.meta(meta_keys::STORE_KEY)?;
+            let store_key = r.meta(meta_keys::STORE_KEY)?.map(Zeroizing::new);
             let fp = r.meta(meta_keys::PEPPER_FP)?;
             let prefix = r.meta(meta_keys::PREFIX)?;
             let prefixes = r.meta(meta_keys::PREFIXES)?;
@@ -127,7 +184,7 @@ impl Store {
             Err(e) => return Err((e, backend)),
         };
         let now = options.clock.now_millis();
-        let pepper = options.pepper.as_ref().map(|p| *p.bytes());
+        let pepper = options.pepper.as_ref().map(|p| Zeroizing::new(*p.bytes()));
         if state.0.is_none() {
             if options.read_only {
                 return Err((
@@ -145,7 +202,7 @@ impl Store {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_PREFIX.into());
             let prefixes = options.prefixes.clone().unwrap_or_default().join(",");
-            let fp = pepper.map(|p| pepper_fingerprint(&p, &store_key));
+            let fp = pepper.as_ref().map(|p| pepper_fingerprint(p, &store_key));
             let res = backend.write(true, &mut |w: &mut dyn Writer| {
                 w.put_meta(meta_keys::FORMAT, &FORMAT_VERSION.to_le_bytes())?;
                 w.put_meta(meta_keys::CREATED, &now.to_le_bytes())?;
@@ -184,17 +241,17 @@ impl Store {
             let store_key: Zeroizing<[u8; 32]> = Zeroizing::new(
                 store_key
                     .as_deref()
-                    .and_then(|k| k.try_into().ok())
+                    .and_then(|k| k.as_slice().try_into().ok())
                     .ok_or((Error::Corrupted("missing store key".into()), ()))?,
             );
-            match (fp, pepper) {
+            match (fp, pepper.as_ref()) {
                 (None, None) => {}
                 (Some(fp), Some(p)) => {
                     let fp: [u8; 32] = fp
                         .as_slice()
                         .try_into()
                         .map_err(|_| (Error::Corrupted("bad pepper fingerprint".into()), ()))?;
-                    if pepper_fingerprint(&p, &store_key) != blake3::Hash::from(fp) {
+                    if pepper_fingerprint(p, &store_key) != blake3::Hash::from(fp) {
                         return fail(Error::PepperMismatch);
                     }
                 }
@@ -210,33 +267,39 @@ impl Store {
             Ok(v) => v,
             Err((e, ())) => return Err((e, backend)),
         };
-        let default_prefix = options.prefix.clone().unwrap_or(saved_prefix.clone());
-        let mut prefixes: Vec<String> = match &options.prefixes {
-            Some(p) => p.clone(),
-            None => saved_prefixes
+        // The store's accepted prefixes change only through add_prefix and
+        // remove_prefix: an open may name prefixes, never change them.
+        let mut prefixes: Vec<String> = vec![saved_prefix.clone()];
+        prefixes.extend(
+            saved_prefixes
                 .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        };
-        prefixes.retain(|p| *p != default_prefix);
-        prefixes.insert(0, default_prefix.clone());
-        prefixes.dedup();
-        if !options.read_only && (default_prefix != saved_prefix || options.prefixes.is_some()) {
-            let rest = prefixes[1..].join(",");
-            let res = backend.write(true, &mut |w: &mut dyn Writer| {
-                w.put_meta(meta_keys::PREFIX, default_prefix.as_bytes())?;
-                w.put_meta(meta_keys::PREFIXES, rest.as_bytes())
-            });
-            if let Err(e) = res {
+                .filter(|s| !s.is_empty() && *s != saved_prefix)
+                .map(str::to_owned),
+        );
+        let asked = options
+            .prefix
+            .iter()
+            .map(|p| ("prefix", p))
+            .chain(options.prefixes.iter().flatten().map(|p| ("prefixes", p)));
+        for (field, p) in asked {
+            if !prefixes.contains(p) {
+                let e = Error::invalid(
+                    field,
+                    format!(
+                        "the store does not accept {p:?} (it accepts {prefixes:?}); add it once \
+                         with Store::add_prefix (CLI: keyrack prefixes --accept {p})"
+                    ),
+                );
                 return Err((e, backend));
             }
         }
-        let rng = match seeded_rng() {
+        // This handle issues with the prefix it was opened with.
+        let default_prefix = options.prefix.clone().unwrap_or(saved_prefix);
+        let rng = match KeyRng::new() {
             Ok(r) => r,
             Err(e) => return Err((e, backend)),
         };
-        let hash_key = Zeroizing::new(derive_hash_key(&store_key, pepper.as_ref()));
+        let hash_key = derive_hash_key(&store_key, pepper.as_deref());
         let mut fingerprints = Vec::new();
         let scanned = backend.read().and_then(|r| {
             r.scan_secret_hashes(&mut |hash| {
@@ -254,7 +317,7 @@ impl Store {
             read_only: options.read_only,
             hash_key,
             default_prefix,
-            prefixes,
+            prefixes: ArcSwap::from_pointee(prefixes),
             clock: options.clock.clone(),
             leeway_ms: duration_millis(options.leeway),
             fork_generation: fork::generation(),
@@ -268,6 +331,15 @@ impl Store {
             flusher: Mutex::new(None),
             handles: AtomicUsize::new(1),
             known,
+            reopen,
+            broken: AtomicBool::new(false),
+            health: Mutex::new(Health {
+                ok: true,
+                last_error: None,
+            }),
+            flushing: Mutex::new(()),
+            credit_lease: options.credit_lease,
+            cache_capacity: options.cache_capacity,
         });
         if !options.read_only {
             let (tx, rx) = mpsc::channel::<()>();
@@ -288,14 +360,83 @@ impl Store {
         &self.inner.path
     }
 
-    /// The default prefix of issued keys.
+    /// The prefix this handle issues keys with when an issue names none: the
+    /// one it was opened with ([`Options::prefix`]), else the store's default.
     pub fn default_prefix(&self) -> &str {
         &self.inner.default_prefix
     }
 
-    /// Every accepted prefix, the default first.
-    pub fn prefixes(&self) -> &[String] {
-        &self.inner.prefixes
+    /// Every prefix the store accepts, its default first.
+    pub fn prefixes(&self) -> Vec<String> {
+        self.inner.prefixes.load().to_vec()
+    }
+
+    /// Makes the store accept keys and issues with `prefix`, durably and for
+    /// every handle opened after; audited as `prefix_added`. Returns the
+    /// accepted prefixes. Adding one it accepts changes nothing.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// use keyrack::{IssueOptions, Options, Store};
+    /// let store = Store::open(dir.path().join("k.redb"), Options::default().prefix("sk_live"))?;
+    /// assert_eq!(store.add_prefix("sk_test")?, ["sk_live", "sk_test"]);
+    /// let test_key = store.issue(IssueOptions::new("ci").prefix("sk_test"))?;
+    /// assert!(test_key.key.expose().starts_with("sk_test_"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        format::validate_prefix(prefix).map_err(|e| Error::invalid("prefix", e.to_string()))?;
+        self.change_prefixes(prefix, true)
+    }
+
+    /// Stops accepting `prefix`: every key with it verifies as `malformed`
+    /// from then on, in every handle (this one at once). The store's default
+    /// prefix, and the one this handle issues with, cannot be removed.
+    /// Audited as `prefix_removed`; returns the accepted prefixes.
+    pub fn remove_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let current = self.inner.prefixes.load();
+        if current.first().map(String::as_str) == Some(prefix)
+            || self.inner.default_prefix == prefix
+        {
+            return Err(Error::invalid(
+                "prefix",
+                format!("{prefix:?} is the prefix keys are issued with; it cannot be removed"),
+            ));
+        }
+        if !current.iter().any(|p| p == prefix) {
+            return Err(Error::invalid(
+                "prefix",
+                format!("the store does not accept {prefix:?}"),
+            ));
+        }
+        self.change_prefixes(prefix, false)
+    }
+
+    fn change_prefixes(&self, prefix: &str, add: bool) -> Result<Vec<String>> {
+        self.inner.write(true, |t| {
+            let mut list = self.inner.prefixes.load().to_vec();
+            let present = list.iter().any(|p| p == prefix);
+            if add == present {
+                return Ok(list);
+            }
+            if add {
+                list.push(prefix.to_owned());
+            } else {
+                list.retain(|p| p != prefix);
+            }
+            t.w.put_meta(meta_keys::PREFIXES, list[1..].join(",").as_bytes())?;
+            let kind = if add {
+                AuditKind::PrefixAdded
+            } else {
+                AuditKind::PrefixRemoved
+            };
+            t.audit(kind, "", prefix)?;
+            let new = list.clone();
+            t.after.push(Box::new(move |store: &Inner| {
+                store.prefixes.store(Arc::new(new))
+            }));
+            Ok(list)
+        })
     }
 
     /// Whether the store was opened read-only.
@@ -312,7 +453,7 @@ impl Store {
 
     /// Writes the in-memory counters and credits now, durably.
     pub fn sync(&self) -> Result<()> {
-        self.inner.flush(true)
+        self.inner.flush(true, false)
     }
 
     /// Writes pending counters, then rewrites the file to give free space

@@ -158,11 +158,11 @@ impl Store {
     /// A prefix the store accepts, or the default one.
     fn accepted_prefix(&self, prefix: Option<&String>) -> Result<String> {
         match prefix {
-            Some(p) if !self.inner.prefixes.contains(p) => Err(Error::invalid(
+            Some(p) if !self.inner.prefixes.load().contains(p) => Err(Error::invalid(
                 "prefix",
                 format!(
                     "{p:?} is not one of the store's prefixes {:?}",
-                    self.inner.prefixes
+                    self.inner.prefixes.load()
                 ),
             )),
             Some(p) => Ok(p.clone()),
@@ -228,7 +228,7 @@ impl Store {
 
     /// Every field of an imported record (its id is checked by the import).
     pub(super) fn validate_record(&self, r: &KeyRecord) -> Result<()> {
-        if !self.inner.prefixes.contains(&r.prefix) {
+        if !self.inner.prefixes.load().contains(&r.prefix) {
             return Err(Error::invalid(
                 "prefix",
                 format!("{:?} is not one of the store's prefixes", r.prefix),

@@ -2,6 +2,7 @@
 //! the design's order.
 
 use super::*;
+use crate::live::Spend;
 use crate::outcome::{Extracted, extract_key};
 
 /// The answer of [`Store::verify`]: an outcome, never an error for a bad key.
@@ -51,7 +52,7 @@ impl Store {
     pub fn verify_with(&self, key: &str, options: &VerifyOptions) -> Result<Verification> {
         self.inner.usable()?;
         let accepted = match format::parse(key) {
-            Ok(p) => self.inner.prefixes.iter().any(|x| x == p.prefix()),
+            Ok(p) => self.inner.prefixes.load().iter().any(|x| x == p.prefix()),
             Err(_) => false,
         };
         if !accepted {
@@ -59,18 +60,23 @@ impl Store {
         }
         let hash = self.inner.hash(key);
         let now = self.inner.clock.now_millis();
-        if let Some(v) = self
-            .inner
-            .cache
-            .with(&hash, |e| self.check(e, options, now))
-        {
-            return Ok(v);
+        if let Some((first, entry)) = self.inner.cache.with(&hash, |e| {
+            let first = self.check(e, options, now);
+            // Only a verify that must reserve keeps the entry (out of the lock).
+            let entry = first.is_err().then(|| e.clone());
+            (first, entry)
+        }) {
+            let entry = || entry.clone().ok_or(Error::Closed);
+            return self.verify_entry(first, entry, options);
         }
         if !self.inner.known.may_contain(&hash) {
             return Ok(Verification::bare(Outcome::NotFound));
         }
         match self.load(&hash)? {
-            Some(entry) => Ok(self.check(&entry, options, now)),
+            Some(entry) => {
+                let first = self.check(&entry, options, now);
+                self.verify_entry(first, || Ok(entry.clone()), options)
+            }
             None => Ok(Verification::bare(Outcome::NotFound)),
         }
     }
@@ -159,8 +165,16 @@ impl Store {
         }))
     }
 
-    fn check(&self, e: &Cached, options: &VerifyOptions, now: i64) -> Verification {
-        let outcome = self.outcome(e, options, now);
+    /// Runs the checks on a loaded key. `Err(Reserve)` when the key (or its
+    /// owner's pool) must reserve credits in the file before this verify may
+    /// spend: the caller does so outside every cache lock and checks again.
+    fn check(
+        &self,
+        e: &Cached,
+        options: &VerifyOptions,
+        now: i64,
+    ) -> Result<Verification, Reserve> {
+        let outcome = self.outcome(e, options, now)?;
         let mut v = Verification {
             outcome: Outcome::Valid,
             record: Some(e.record.clone()),
@@ -177,10 +191,10 @@ impl Store {
                     e.usage.record_denied(slot, &self.inner.live);
                 }
                 v.outcome = outcome;
-                v.retry_after = retry.map(|ms| Duration::from_millis(ms as u64));
+                v.retry_after = retry.map(|ms| Duration::from_millis(ms.max(0) as u64));
             }
         }
-        v
+        Ok(v)
     }
 
     #[allow(clippy::type_complexity)]
@@ -189,32 +203,56 @@ impl Store {
         e: &Cached,
         options: &VerifyOptions,
         now: i64,
-    ) -> std::result::Result<Option<u64>, (Outcome, Option<i64>)> {
+    ) -> Result<std::result::Result<Option<u64>, (Outcome, Option<i64>)>, Reserve> {
         if e.revoked {
-            return Err((Outcome::Revoked, None));
+            return Ok(Err((Outcome::Revoked, None)));
         }
         if !e.enabled {
-            return Err((Outcome::Disabled, None));
+            return Ok(Err((Outcome::Disabled, None)));
         }
         if e.valid_until.is_some_and(|u| u <= now)
             || e.expires_ms
                 .is_some_and(|x| x.saturating_add(self.inner.leeway_ms) <= now)
         {
-            return Err((Outcome::Expired, None));
+            return Ok(Err((Outcome::Expired, None)));
         }
         if !options.scopes.iter().all(|s| e.record.scopes.contains(s)) {
-            return Err((Outcome::InsufficientScope, None));
+            return Ok(Err((Outcome::InsufficientScope, None)));
         }
-        if let Some(RateLimit { limit, window }) = e.record.rate_limit
+        let metered = e.pool.is_some() || e.record.shared_credits || e.record.remaining.is_some();
+        if self.inner.read_only && options.cost > 0 && (metered || e.record.rate_limit.is_some()) {
+            // Another process may be spending the same credits and tokens; a
+            // read-only handle cannot record what it grants, so it grants
+            // nothing (a cost-0 verify checks without spending).
+            return Err(Reserve::ReadOnly);
+        }
+        // Reserve before the rate limit counts this call, so that a verify
+        // that has to wait for the file never counts twice.
+        if options.cost > 0 {
+            if let Some(pool) = &e.pool {
+                let mut p = pool.lock().unwrap_or_else(|p| p.into_inner());
+                if p.credits.reservation(options.cost, 1, now).is_some() {
+                    return Err(Reserve::Pool);
+                }
+            } else if e.record.remaining.is_some()
+                && let Some(c) = e.usage.credits().as_mut()
+                && c.reservation(options.cost, 1, now).is_some()
+            {
+                return Err(Reserve::Key);
+            }
+        }
+        let counted = !self.inner.read_only || options.cost > 0;
+        if counted
+            && let Some(RateLimit { limit, window }) = e.record.rate_limit
             && let Err(retry) = e.usage.hit(limit, duration_millis(window), now)
         {
-            return Err((Outcome::RateLimited, Some(retry)));
+            return Ok(Err((Outcome::RateLimited, Some(retry))));
         }
         let spent = if let Some(pool) = &e.pool {
             let mut p = pool.lock().unwrap_or_else(|p| p.into_inner());
             Some(p.credits.spend(options.cost, now))
         } else if e.record.shared_credits {
-            Some(Err(0))
+            Some(Spend::Exceeded)
         } else if e.record.remaining.is_some() {
             let mut c = e.usage.credits();
             c.as_mut().map(|c| c.spend(options.cost, now))
@@ -223,9 +261,58 @@ impl Store {
             None
         };
         match spent {
-            None => Ok(None),
-            Some(Ok(left)) => Ok(Some(left)),
-            Some(Err(_)) => Err((Outcome::UsageExceeded, None)),
+            None => Ok(Ok(None)),
+            Some(Spend::Spent(left)) => Ok(Ok(Some(left))),
+            Some(Spend::Exceeded) => Ok(Err((Outcome::UsageExceeded, None))),
+            Some(Spend::Reserve) => {
+                // Another verify used the reservation up since the check
+                // above: give the rate-limit hit back and go again.
+                if counted && e.record.rate_limit.is_some() {
+                    e.usage.unhit(now);
+                }
+                Err(if e.pool.is_some() {
+                    Reserve::Pool
+                } else {
+                    Reserve::Key
+                })
+            }
         }
     }
+
+    /// Verifies through a loaded entry, reserving credits in the file first
+    /// whenever the entry asks for it.
+    fn verify_entry(
+        &self,
+        first: Result<Verification, Reserve>,
+        entry: impl Fn() -> Result<Arc<Cached>>,
+        options: &VerifyOptions,
+    ) -> Result<Verification> {
+        let mut checked = first;
+        loop {
+            match checked {
+                Ok(v) => return Ok(v),
+                Err(Reserve::ReadOnly) => return Err(Error::ReadOnly),
+                Err(why) => {
+                    let e = entry()?;
+                    if !self.reserve(&e, why, options.cost)? {
+                        // Purged (or its pool removed) since it was loaded.
+                        return Ok(Verification::bare(Outcome::NotFound));
+                    }
+                    let now = self.inner.clock.now_millis();
+                    checked = self.check(&e, options, now);
+                }
+            }
+        }
+    }
+}
+
+/// Why a verify must step out of the cache before it may spend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reserve {
+    /// The key's own credits need a reservation in the file.
+    Key,
+    /// The owner's pool needs one.
+    Pool,
+    /// A read-only handle was asked to spend.
+    ReadOnly,
 }

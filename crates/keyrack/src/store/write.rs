@@ -23,7 +23,104 @@ impl Store {
     }
 }
 
+/// How the store's storage is doing: see [`Store::health`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Health {
+    /// `false` from a failed write or background flush until a later one
+    /// succeeds (the store reopens its file and retries by itself).
+    pub ok: bool,
+    /// The most recent storage failure, kept after the store heals.
+    pub last_error: Option<Fault>,
+}
+
+/// One storage failure, as [`Health`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Fault {
+    /// Its kind (`Io` or `Corrupted`).
+    pub kind: ErrorKind,
+    /// Its message (never a secret).
+    pub message: String,
+    /// When it happened.
+    pub at: std::time::SystemTime,
+    /// Whether the background counter flush met it (no caller saw it).
+    pub background: bool,
+}
+
+impl Store {
+    /// How the storage is doing: whether the last write succeeded, and the
+    /// last failure, including one met by the background counter flush (which
+    /// no caller would otherwise see). After an I/O fault the next write (or
+    /// flush) reopens the file and retries, so `ok` turns true again once the
+    /// fault clears, without reopening the store.
+    pub fn health(&self) -> Health {
+        self.inner
+            .health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
 impl Inner {
+    /// Records how a storage call went.
+    pub(super) fn note(&self, result: &Result<(), &Error>, background: bool) {
+        let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Ok(()) => h.ok = true,
+            Err(e) if matches!(e.kind(), ErrorKind::Io | ErrorKind::Corrupted) => {
+                h.ok = false;
+                h.last_error = Some(Fault {
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    at: self.clock.now(),
+                    background,
+                });
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Closes the storage and opens it again (after an I/O fault), with the
+    /// write lock held. The cache starts over: the file is the truth.
+    fn heal(&self) -> Result<()> {
+        let Some(reopen) = &self.reopen else {
+            return Err(Error::Io(std::io::Error::other(
+                "an earlier write failed and this store cannot reopen its storage; open it again",
+            )));
+        };
+        let mut guard = self.backend.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = guard.take() {
+            // Releases the file (and its lock); its own error is the old news.
+            let _ = old.close();
+        }
+        let fresh = reopen();
+        if let Ok(b) = fresh {
+            *guard = Some(b);
+            drop(guard);
+            self.broken.store(false, Ordering::Release);
+            self.cache.clear();
+            return Ok(());
+        }
+        fresh.map(|_| ())
+    }
+
+    /// Reopens the storage if a write failed since it was opened; the
+    /// background flusher calls this even when it has nothing to write.
+    pub(super) fn heal_if_broken(&self, background: bool) -> Result<()> {
+        if !self.broken.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _ws = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.broken.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let healed = self.heal();
+        self.note(&healed.as_ref().map(|_| ()), background);
+        healed
+    }
+
     /// Runs one write transaction under the store's write lock; after commit,
     /// drops the cache entries of `touched` hashes so the next verify reads the
     /// new state, then runs `after` (in-memory updates), before returning.
@@ -37,6 +134,11 @@ impl Inner {
             return Err(Error::ReadOnly);
         }
         let mut ws = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        if self.broken.load(Ordering::Acquire) {
+            let healed = self.heal();
+            self.note(&healed.as_ref().map(|_| ()), false);
+            healed?;
+        }
         let now = self.clock.now_millis();
         let mut f = Some(f);
         let mut out = None;
@@ -65,7 +167,12 @@ impl Inner {
                 Ok(())
             })
         });
+        self.note(&result.as_ref().map(|_| ()), false);
         if let Err(e) = result {
+            if matches!(e, Error::Io(_)) && self.reopen.is_some() {
+                // redb refuses every write after a failed one: reopen first.
+                self.broken.store(true, Ordering::Release);
+            }
             ws.seq = seq_start;
             // The commit may or may not have landed: knowing a hash too many
             // only sends its verifies to the file, so add, never remove.
@@ -119,28 +226,67 @@ impl Inner {
         r
     }
 
-    pub(super) fn flush(&self, durable: bool) -> Result<()> {
+    /// Writes the counters verifies took since the last flush, durably, and
+    /// keeps each spending key's (and pool's) credit reservation topped up.
+    /// `force` commits even when nothing changed (so `sync` makes relaxed
+    /// writes durable); `release` gives every reservation back (a clean
+    /// close). One flush runs at a time: `sync` waits for one in flight.
+    pub(super) fn flush(&self, force: bool, release: bool) -> Result<()> {
         if self.read_only {
             return Ok(());
         }
+        let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now_millis();
+        let sweep = release
+            || now.saturating_sub(self.live.swept_at.load(Ordering::Relaxed)) >= SWEEP_EVERY_MS
+            || self.live.len() > self.cache_capacity;
         // Only what changed since the last flush: verifies queue an entry
         // when they first dirty it (credits change only with a counted verify).
         let dirty: Vec<Arc<Usage>> =
             std::mem::take(&mut *self.live.dirty.lock().unwrap_or_else(|p| p.into_inner()));
-        let pools: Vec<(String, Arc<Mutex<PoolState>>)> = {
+        // On a sweep, entries no cached key holds give their reservation back
+        // (then they can be forgotten); on close, every entry does.
+        let idle: Vec<Arc<Usage>> = if sweep {
+            let map = self.live.usage.lock().unwrap_or_else(|p| p.into_inner());
+            map.values()
+                .filter(|u| release || Arc::strong_count(u) == 1)
+                .filter(|u| u.credits().is_some_and(|c| c.release().is_some()))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let pools: Vec<(String, Arc<Mutex<PoolState>>, bool)> = {
             let map = self.live.pools.lock().unwrap_or_else(|p| p.into_inner());
             map.iter()
-                .filter(|(_, p)| p.lock().map(|p| p.credits.dirty).unwrap_or(false))
-                .map(|(k, p)| (k.clone(), p.clone()))
+                .filter_map(|(k, p)| {
+                    let give_back = sweep && (release || Arc::strong_count(p) == 1);
+                    let s = p.lock().unwrap_or_else(|p| p.into_inner());
+                    let wanted = s.exists
+                        && (s.credits.dirty || (give_back && s.credits.release().is_some()));
+                    wanted.then(|| (k.clone(), p.clone(), give_back))
+                })
                 .collect()
         };
-        if dirty.is_empty() && pools.is_empty() && !durable {
+        if dirty.is_empty() && idle.is_empty() && pools.is_empty() && !force {
+            if sweep {
+                self.forget_idle(now);
+            }
             return Ok(());
         }
+        let lease = self.credit_lease;
         let mut taken = Vec::new();
-        let result = self.write(durable, |t| {
-            for u in &dirty {
+        // Reservations given back before the commit (restored if it fails).
+        let mut lowered: Vec<(Arc<Usage>, Credits)> = Vec::new();
+        let mut lowered_pools: Vec<(Arc<Mutex<PoolState>>, Credits)> = Vec::new();
+        let result = self.write(true, |t| {
+            let give_back: std::collections::HashSet<*const Usage> =
+                idle.iter().map(Arc::as_ptr).collect();
+            let mut seen = std::collections::HashSet::new();
+            for u in dirty.iter().chain(idle.iter()) {
+                if !seen.insert(Arc::as_ptr(u)) {
+                    continue;
+                }
                 let id = &*u.id;
                 let Some(bytes) = t.w.record(id)? else {
                     continue;
@@ -156,34 +302,61 @@ impl Inner {
                     *a += b;
                 }
                 if let Some(c) = u.credits().as_mut() {
-                    s.remaining = Some(c.remaining);
-                    s.refilled_at = c.refilled_at;
-                    c.dirty = false;
+                    if give_back.contains(&Arc::as_ptr(u)) {
+                        if let Some(w) = c.release() {
+                            lowered.push((u.clone(), *c));
+                            c.written(w);
+                            (s.remaining, s.refilled_at) = (Some(w.0), w.1);
+                        }
+                    } else if let Some(w) = c.top_up(lease, t.now) {
+                        (s.remaining, s.refilled_at) = (Some(w.0), w.1);
+                        let u = u.clone();
+                        t.after.push(Box::new(move |_| {
+                            if let Some(c) = u.credits().as_mut() {
+                                c.written(w);
+                            }
+                        }));
+                    }
                 }
                 t.w.put_record(id, &s.encode())?;
             }
-            for (owner, p) in &pools {
-                let mut p = p.lock().unwrap_or_else(|p| p.into_inner());
-                if p.exists {
+            for (owner, p, give_back) in &pools {
+                let mut state = p.lock().unwrap_or_else(|p| p.into_inner());
+                let c = &mut state.credits;
+                c.dirty = false;
+                let target = if *give_back {
+                    c.release().inspect(|&w| {
+                        lowered_pools.push((p.clone(), *c));
+                        c.written(w);
+                    })
+                } else {
+                    c.top_up(lease, t.now).inspect(|&w| {
+                        let p = p.clone();
+                        t.after.push(Box::new(move |_| {
+                            p.lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .credits
+                                .written(w);
+                        }));
+                    })
+                };
+                if let Some((remaining, refilled_at)) = target {
                     let sp = StoredPool {
-                        remaining: p.credits.remaining,
-                        refill: p.credits.refill.as_ref().map(refill_pair),
-                        refilled_at: p.credits.refilled_at,
+                        remaining,
+                        refill: c.refill.as_ref().map(refill_pair),
+                        refilled_at,
                     };
                     t.w.put_pool(owner, &sp.encode())?;
                 }
-                p.credits.dirty = false;
             }
             Ok(())
         });
         if let Err(e) = result {
-            // Entries not reached before the failure go back in the queue.
+            // Put everything back as it was: the counts in the queue, the
+            // reservations the file still holds.
             let reached: std::collections::HashSet<*const Usage> =
                 taken.iter().map(|(u, _)| Arc::as_ptr(u)).collect();
             for (u, pending) in taken {
-                if let Some(c) = u.credits().as_mut() {
-                    c.dirty = true;
-                }
                 u.restore(pending, &self.live);
             }
             for u in dirty
@@ -196,19 +369,46 @@ impl Inner {
                     .unwrap_or_else(|p| p.into_inner())
                     .push(u.clone());
             }
-            for (_, p) in &pools {
+            for (u, before) in lowered {
+                if let Some(c) = u.credits().as_mut() {
+                    c.written((before.stored, before.stored_refilled_at));
+                }
+            }
+            for (p, before) in lowered_pools {
+                let mut p = p.lock().unwrap_or_else(|p| p.into_inner());
+                p.credits
+                    .written((before.stored, before.stored_refilled_at));
+            }
+            for (_, p, _) in &pools {
                 p.lock().unwrap_or_else(|p| p.into_inner()).credits.dirty = true;
             }
             return Err(e);
         }
-        // Forget idle entries so memory follows the working set: a walk over
-        // every entry, so once a minute rather than on every flush.
-        if now.saturating_sub(self.live.swept_at.load(Ordering::Relaxed)) >= SWEEP_EVERY_MS {
-            self.live.swept_at.store(now, Ordering::Relaxed);
-            let mut map = self.live.usage.lock().unwrap_or_else(|p| p.into_inner());
-            map.retain(|_, u| Arc::strong_count(u) > 1 || !u.idle(now));
+        if sweep {
+            self.forget_idle(now);
         }
         Ok(())
+    }
+
+    /// Forgets counters and pools that hold nothing the file lacks, so memory
+    /// follows the working set (bounded by `cache_capacity`).
+    fn forget_idle(&self, now: i64) {
+        self.live.swept_at.store(now, Ordering::Relaxed);
+        self.live
+            .usage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, u| Arc::strong_count(u) > 1 || !u.idle(now));
+        self.live
+            .pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, p| {
+                Arc::strong_count(p) > 1 || {
+                    let s = p.lock().unwrap_or_else(|p| p.into_inner());
+                    s.credits.dirty || s.credits.release().is_some()
+                }
+            });
     }
 
     pub(super) fn shutdown(&self) -> Result<()> {
@@ -223,11 +423,13 @@ impl Inner {
                 let _ = handle.join();
             }
         }
-        let mut result = Ok(());
         if !self.closed.load(Ordering::Acquire) && !self.read_only {
-            // Borrow a Store view to flush through the normal write path.
-            result = self.flush(true);
+            // A failed final flush keeps the store open with every count and
+            // reservation in memory: close again once the fault clears.
+            self.heal_if_broken(false)?;
+            self.flush(true, true)?;
         }
+        let mut result = Ok(());
         self.closed.store(true, Ordering::Release);
         let backend = self
             .backend
@@ -242,6 +444,71 @@ impl Inner {
             }
         }
         result
+    }
+}
+
+impl Store {
+    /// Reserves credits in the file for a verify that may not spend before
+    /// they are there (see [`Credits`]): one durable write, after which every
+    /// verify spends in memory until the reservation is used up. Returns
+    /// `false` when the key (or pool) is gone from the file.
+    pub(super) fn reserve(
+        &self,
+        e: &Cached,
+        why: super::verify::Reserve,
+        cost: u64,
+    ) -> Result<bool> {
+        let lease = self.inner.credit_lease;
+        match (why, &e.pool) {
+            (super::verify::Reserve::Pool, Some(pool)) => {
+                let Some(owner) = e.record.owner.clone() else {
+                    return Ok(false);
+                };
+                self.inner.write(true, |t| {
+                    let Some(bytes) = t.w.pool(&owner)? else {
+                        return Ok(false);
+                    };
+                    let mut sp = StoredPool::decode(&bytes)?;
+                    let mut state = pool.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some(w) = state.credits.reservation(cost, lease, t.now) {
+                        (sp.remaining, sp.refilled_at) = w;
+                        t.w.put_pool(&owner, &sp.encode())?;
+                        let pool = pool.clone();
+                        t.after.push(Box::new(move |_| {
+                            pool.lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .credits
+                                .written(w);
+                        }));
+                    }
+                    Ok(true)
+                })
+            }
+            _ => {
+                let usage = e.usage.clone();
+                self.inner.write(true, |t| {
+                    let Some(bytes) = t.w.record(&usage.id)? else {
+                        return Ok(false);
+                    };
+                    let mut s = StoredV1::decode(&usage.id, &bytes)?;
+                    let mut credits = usage.credits();
+                    let Some(c) = credits.as_mut() else {
+                        return Ok(false);
+                    };
+                    if let Some(w) = c.reservation(cost, lease, t.now) {
+                        (s.remaining, s.refilled_at) = (Some(w.0), w.1);
+                        t.w.put_record(&s.id, &s.encode())?;
+                        let usage = usage.clone();
+                        t.after.push(Box::new(move |_| {
+                            if let Some(c) = usage.credits().as_mut() {
+                                c.written(w);
+                            }
+                        }));
+                    }
+                    Ok(true)
+                })
+            }
+        }
     }
 }
 
@@ -271,37 +538,28 @@ pub(super) fn flusher(weak: Weak<Inner>, stop: mpsc::Receiver<()>, every: Durati
         if inner.fork_generation != fork::generation() || inner.closed.load(Ordering::Acquire) {
             return;
         }
-        let _ = inner.flush(false);
+        // Failures are not dropped: `note` puts them in `Store::health`.
+        if inner.heal_if_broken(true).is_ok()
+            && let Err(e) = inner.flush(false, false)
+        {
+            inner.note(&Err(&e), true);
+        }
     }
 }
 
 pub(super) fn credits_of(s: &StoredV1) -> Option<Credits> {
-    s.remaining.map(|remaining| Credits {
-        remaining,
-        refill: s.refill.map(refill_from_pair),
-        refilled_at: s.refilled_at,
-        dirty: false,
-    })
+    s.remaining
+        .map(|remaining| Credits::stored(remaining, s.refill.map(refill_from_pair), s.refilled_at))
 }
 
 pub(super) fn pool_state(p: Option<&StoredPool>) -> PoolState {
     match p {
         Some(p) => PoolState {
-            credits: Credits {
-                remaining: p.remaining,
-                refill: p.refill.map(refill_from_pair),
-                refilled_at: p.refilled_at,
-                dirty: false,
-            },
+            credits: Credits::stored(p.remaining, p.refill.map(refill_from_pair), p.refilled_at),
             exists: true,
         },
         None => PoolState {
-            credits: Credits {
-                remaining: 0,
-                refill: None,
-                refilled_at: 0,
-                dirty: false,
-            },
+            credits: Credits::stored(0, None, 0),
             exists: false,
         },
     }
