@@ -142,6 +142,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status.
+    pub const ALL: [Status; 4] = [
+        Status::Active,
+        Status::Revoked,
+        Status::Disabled,
+        Status::Expired,
+    ];
+
     /// `active`, `revoked`, `disabled` or `expired`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -279,6 +279,10 @@ pub(crate) struct Live {
     pub dirty: Mutex<Vec<Arc<Usage>>>,
     /// When a flush last forgot idle counters (ms).
     pub swept_at: AtomicI64,
+    /// Bumped by every write that changes a balance in the file behind an
+    /// entry's back (or forgets entries): a verify that read the file before
+    /// it must not put its older view in the map.
+    pub changes: AtomicU64,
 }
 
 impl Live {
@@ -296,6 +300,56 @@ impl Live {
         map.entry(id.to_owned())
             .or_insert_with(|| Arc::new(Usage::new(id, credits())))
             .clone()
+    }
+
+    /// Marks that balances changed in the file (see [`Live::changes`]).
+    pub(crate) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// What [`Live::changes`] is now: read it before reading the file.
+    pub(crate) fn seen(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    /// The entry for `id`, made from a read of the file that began when
+    /// `changes` was `seen`; `None` when a write changed balances since (read
+    /// the file again).
+    pub(crate) fn usage_from(
+        &self,
+        id: &str,
+        seen: u64,
+        credits: impl FnOnce() -> Option<Credits>,
+    ) -> Option<Arc<Usage>> {
+        let mut map = self.usage.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(u) = map.get(id) {
+            return Some(u.clone());
+        }
+        if self.seen() != seen {
+            return None;
+        }
+        let u = Arc::new(Usage::new(id, credits()));
+        map.insert(id.to_owned(), u.clone());
+        Some(u)
+    }
+
+    /// The pool of `owner`, as [`usage_from`](Live::usage_from) for keys.
+    pub(crate) fn pool_from(
+        &self,
+        owner: &str,
+        seen: u64,
+        load: impl FnOnce() -> PoolState,
+    ) -> Option<Arc<Mutex<PoolState>>> {
+        let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = map.get(owner) {
+            return Some(p.clone());
+        }
+        if self.seen() != seen {
+            return None;
+        }
+        let p = Arc::new(Mutex::new(load()));
+        map.insert(owner.to_owned(), p.clone());
+        Some(p)
     }
 
     pub(crate) fn existing_usage(&self, id: &str) -> Option<Arc<Usage>> {

@@ -123,6 +123,7 @@ impl Store {
                     let refill = s.refill.map(refill_from_pair);
                     let (id, now) = (id.to_owned(), t.now);
                     t.after.push(Box::new(move |store: &Inner| {
+                        store.live.changed();
                         let u = store.live.usage_for(&id, || exact);
                         let mut credits = u.credits();
                         match (keep_live, credits.as_mut()) {
@@ -180,16 +181,25 @@ impl Store {
                     ));
                 };
                 let overflow = || Error::invalid("credits", "the balance would overflow");
-                let live = self.inner.live.existing_usage(id);
-                if let Some(c) = live.as_ref().and_then(|u| *u.credits()) {
+                if let Some(c) = self
+                    .inner
+                    .live
+                    .existing_usage(id)
+                    .and_then(|u| *u.credits())
+                {
                     c.remaining.checked_add(credits).ok_or_else(overflow)?;
                 }
                 s.remaining = Some(file.checked_add(credits).ok_or_else(overflow)?);
                 t.w.put_record(id, &s.encode())?;
                 t.audit(AuditKind::CreditsAdded, id, &format!("+{credits}"))?;
-                t.after.push(Box::new(move |_| {
-                    if let Some(u) = &live
-                        && let Some(c) = u.credits().as_mut()
+                let (id, exact) = (id.to_owned(), credits_of(&s));
+                t.after.push(Box::new(move |store: &Inner| {
+                    // Counters loaded before this commit hold the old balance
+                    // (add to it); made now, they hold the new one.
+                    store.live.changed();
+                    let u = store.live.usage_for(&id, || exact);
+                    if let Some(c) = u.credits().as_mut()
+                        && c.stored == file
                     {
                         c.add(credits);
                     }
@@ -250,6 +260,7 @@ impl Store {
             }
             let ids: Vec<String> = doomed.iter().map(|s| s.id.clone()).collect();
             t.after.push(Box::new(move |store: &Inner| {
+                store.live.changed();
                 let mut map = store.live.usage.lock().unwrap_or_else(|p| p.into_inner());
                 for id in &ids {
                     map.remove(id);

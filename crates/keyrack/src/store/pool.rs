@@ -31,6 +31,7 @@ impl Store {
             let owner = owner.to_owned();
             let state = pool_state(Some(&p));
             t.after.push(Box::new(move |store: &Inner| {
+                store.live.changed();
                 let pool = store.live.pool_for(&owner, || pool_state(None));
                 *pool.lock().unwrap_or_else(|p| p.into_inner()) = state;
             }));

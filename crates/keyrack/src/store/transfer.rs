@@ -336,6 +336,7 @@ impl Store {
                 t.w.put_pool(owner, &p.encode())?;
                 let (owner, state) = (owner.clone(), pool_state(Some(&p)));
                 t.after.push(Box::new(move |store: &Inner| {
+                    store.live.changed();
                     let pool = store.live.pool_for(&owner, || pool_state(None));
                     *pool.lock().unwrap_or_else(|p| p.into_inner()) = state;
                 }));

@@ -116,17 +116,26 @@ impl Store {
 
     fn load(&self, hash: &[u8; 32]) -> Result<Option<Arc<Cached>>> {
         let generation = self.inner.cache.generation(hash);
-        let entry = self.inner.with_backend(|b| {
-            let r = b.read()?;
-            let Some(row) = r.secret(hash)? else {
-                return Ok(None);
-            };
-            let Some(bytes) = r.record(&row.id)? else {
-                return Ok(None);
-            };
-            let stored = StoredV1::decode(&row.id, &bytes)?;
-            Ok(Some(self.cached(&stored, row.valid_until, r.as_ref())?))
-        })?;
+        let entry = loop {
+            let seen = self.inner.live.seen();
+            let read = self.inner.with_backend(|b| {
+                let r = b.read()?;
+                let Some(row) = r.secret(hash)? else {
+                    return Ok(Some(None));
+                };
+                let Some(bytes) = r.record(&row.id)? else {
+                    return Ok(Some(None));
+                };
+                let stored = StoredV1::decode(&row.id, &bytes)?;
+                Ok(self
+                    .cached(&stored, row.valid_until, r.as_ref(), seen)?
+                    .map(Some))
+            })?;
+            // `None`: a balance changed since this read began; read again.
+            if let Some(entry) = read {
+                break entry;
+            }
+        };
         if let Some(e) = &entry {
             self.inner.cache.insert(*hash, e.clone(), generation);
         }
@@ -138,23 +147,33 @@ impl Store {
         stored: &StoredV1,
         valid_until: Option<i64>,
         r: &dyn Reader,
-    ) -> Result<Arc<Cached>> {
-        let usage = self.inner.live.usage_for(&stored.id, || credits_of(stored));
+        seen: u64,
+    ) -> Result<Option<Arc<Cached>>> {
+        let Some(usage) = self
+            .inner
+            .live
+            .usage_from(&stored.id, seen, || credits_of(stored))
+        else {
+            return Ok(None);
+        };
         let pool = match (&stored.owner, stored.shared_credits) {
             (Some(owner), true) => {
                 let loaded = match r.pool(owner)? {
                     Some(b) => Some(StoredPool::decode(&b)?),
                     None => None,
                 };
-                Some(
-                    self.inner
-                        .live
-                        .pool_for(owner, || pool_state(loaded.as_ref())),
-                )
+                let pool = self
+                    .inner
+                    .live
+                    .pool_from(owner, seen, || pool_state(loaded.as_ref()));
+                if pool.is_none() {
+                    return Ok(None);
+                }
+                pool
             }
             _ => None,
         };
-        Ok(Arc::new(Cached {
+        Ok(Some(Arc::new(Cached {
             valid_until,
             revoked: stored.revoked_at.is_some(),
             enabled: stored.enabled,
@@ -162,7 +181,7 @@ impl Store {
             record: Arc::new(stored.to_public()),
             usage,
             pool,
-        }))
+        })))
     }
 
     /// Runs the checks on a loaded key. `Err(Reserve)` when the key (or its

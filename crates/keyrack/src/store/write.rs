@@ -63,6 +63,14 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How many keys have counters in memory (for tests of the memory bound).
+    #[doc(hidden)]
+    pub fn counters_in_memory(&self) -> usize {
+        self.inner.live.len()
+    }
+}
+
 impl Inner {
     /// Records how a storage call went.
     pub(super) fn note(&self, result: &Result<(), &Error>, background: bool) {
@@ -302,7 +310,8 @@ impl Inner {
                     *a += b;
                 }
                 if let Some(c) = u.credits().as_mut() {
-                    if give_back.contains(&Arc::as_ptr(u)) {
+                    // Closing never reserves: it gives every reservation back.
+                    if release || give_back.contains(&Arc::as_ptr(u)) {
                         if let Some(w) = c.release() {
                             lowered.push((u.clone(), *c));
                             c.written(w);
@@ -385,6 +394,8 @@ impl Inner {
             return Err(e);
         }
         if sweep {
+            // This flush's own handles on the entries must not keep them.
+            drop((dirty, idle, pools, taken, lowered, lowered_pools));
             self.forget_idle(now);
         }
         Ok(())
@@ -394,6 +405,9 @@ impl Inner {
     /// follows the working set (bounded by `cache_capacity`).
     fn forget_idle(&self, now: i64) {
         self.live.swept_at.store(now, Ordering::Relaxed);
+        // A verify that read the file before a reservation was given back
+        // must not bring the entry back with the file's older balance.
+        self.live.changed();
         self.live
             .usage
             .lock()
