@@ -104,11 +104,14 @@ fn unknown_ids_are_not_found_errors() {
 #[test]
 fn error_kinds_have_stable_codes_and_names() {
     let codes: Vec<u32> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
-    assert_eq!(codes, (1..=10).collect::<Vec<_>>());
+    assert_eq!(codes, (1..=11).collect::<Vec<_>>());
     let names: std::collections::BTreeSet<_> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
-    assert_eq!(names.len(), 10);
+    assert_eq!(names.len(), 11);
     assert_eq!(ErrorKind::NotFound.as_str(), "NOT_FOUND");
     assert_eq!(ErrorKind::AlreadyOpen.code(), 3);
+    // Codes only ever grow: a new kind takes the next number.
+    assert_eq!(ErrorKind::NeedsRecovery.code(), 11);
+    assert_eq!(ErrorKind::NeedsRecovery.as_str(), "NEEDS_RECOVERY");
 }
 
 #[test]
