@@ -46,10 +46,14 @@
 //! open it [read-only](Options::read_only) when no writer holds it. A handle
 //! used in a child after `fork()` fails with [`Error::WrongProcess`].
 //! Every write that returns is committed durably; a revoke is seen by the very
-//! next verify. `uses`, `last_used_at`, `denied` and spent credits are counted in
-//! memory and written every [`flush_interval`](Options::flush_interval) and on
+//! next verify. `uses`, `last_used_at` and `denied` are counted in memory and
+//! flushed durably every [`flush_interval`](Options::flush_interval) and on
 //! close: a crash forgets at most that interval of counting (never a revoke,
-//! issue, rotation or update).
+//! issue, rotation or update). Credits are never oversold: a verify spends only
+//! credits the file already counts as reserved
+//! ([`credit_lease`](Options::credit_lease)), so a crash forfeits at most an
+//! unspent reservation and never grants a credit twice. After an I/O fault the
+//! next write reopens the file, and [`Store::health`] reports what failed.
 //!
 //! ## The verify cache
 //! Verify reads each key from the file once, then from an in-memory cache that
