@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{duration_millis, from_millis};
+use crate::clock::{duration_millis, from_millis, to_millis};
 use crate::error::{Error, Result};
 use crate::record::{AuditEvent, AuditKind, Denied, KeyRecord, Pool, RateLimit, Refill};
 
@@ -83,6 +83,34 @@ impl StoredV1 {
             id: id.to_owned(),
             ..s
         })
+    }
+
+    /// An imported record as stored: no secret (until rotated), its refill
+    /// counted from `now`.
+    pub(crate) fn from_record(r: &KeyRecord, now: i64) -> StoredV1 {
+        StoredV1 {
+            id: r.id.clone(),
+            prefix: r.prefix.clone(),
+            hint: r.hint.clone(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            owner: r.owner.clone(),
+            scopes: r.scopes.iter().cloned().collect(),
+            meta: r.meta.clone().into_iter().collect(),
+            created_at: to_millis(r.created_at),
+            expires_at: r.expires_at.map(to_millis),
+            revoked_at: r.revoked_at.map(to_millis),
+            enabled: r.enabled,
+            last_used_at: r.last_used_at.map(to_millis),
+            uses: r.uses,
+            denied: r.denied.as_array(),
+            remaining: r.remaining,
+            refill: r.refill.as_ref().map(refill_pair),
+            refilled_at: now,
+            shared_credits: r.shared_credits,
+            rate_limit: r.rate_limit.as_ref().map(rate_pair),
+            hashes: Vec::new(),
+        }
     }
 
     pub(crate) fn to_public(&self) -> KeyRecord {

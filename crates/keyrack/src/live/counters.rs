@@ -352,6 +352,14 @@ impl Live {
         Some(p)
     }
 
+    pub(crate) fn existing_pool(&self, owner: &str) -> Option<Arc<Mutex<PoolState>>> {
+        self.pools
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(owner)
+            .cloned()
+    }
+
     pub(crate) fn existing_usage(&self, id: &str) -> Option<Arc<Usage>> {
         self.usage
             .lock()

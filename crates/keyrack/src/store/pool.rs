@@ -56,16 +56,8 @@ impl Store {
             };
             let mut p = StoredPool::decode(&bytes)?;
             let overflow = || Error::invalid("credits", "the balance would overflow");
-            let live = self
-                .inner
-                .live
-                .pools
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(owner)
-                .cloned();
             let mut shown = p.remaining.checked_add(credits).ok_or_else(overflow)?;
-            if let Some(l) = &live {
+            if let Some(l) = self.inner.live.existing_pool(owner) {
                 let l = l.lock().unwrap_or_else(|p| p.into_inner());
                 shown = l
                     .credits
@@ -73,6 +65,7 @@ impl Store {
                     .checked_add(credits)
                     .ok_or_else(overflow)?;
             }
+            let file = p.remaining;
             p.remaining += credits;
             t.w.put_pool(owner, &p.encode())?;
             t.audit(
@@ -80,12 +73,15 @@ impl Store {
                 "",
                 &format!("owner {owner:?}: +{credits}"),
             )?;
-            t.after.push(Box::new(move |_| {
-                if let Some(l) = live {
-                    l.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .credits
-                        .add(credits);
+            let (owner, exact) = (owner.to_owned(), pool_state(Some(&p)));
+            t.after.push(Box::new(move |store: &Inner| {
+                // A pool loaded before this commit holds the old balance (add
+                // to it); made now, it holds the new one.
+                store.live.changed();
+                let pool = store.live.pool_for(&owner, || exact);
+                let mut l = pool.lock().unwrap_or_else(|p| p.into_inner());
+                if l.credits.stored == file {
+                    l.credits.add(credits);
                 }
             }));
             Ok(Pool {
@@ -98,14 +94,7 @@ impl Store {
     /// An owner's credit pool, with live (unflushed) spending.
     pub fn pool(&self, owner: &str) -> Result<Option<Pool>> {
         self.inner.usable()?;
-        if let Some(p) = self
-            .inner
-            .live
-            .pools
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(owner)
-        {
+        if let Some(p) = self.inner.live.existing_pool(owner) {
             let p = p.lock().unwrap_or_else(|p| p.into_inner());
             return Ok(p.exists.then_some(Pool {
                 remaining: p.credits.remaining,

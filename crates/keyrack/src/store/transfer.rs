@@ -289,30 +289,7 @@ impl Store {
                     refused = Some(*at);
                     return Err(e);
                 }
-                let to = crate::clock::to_millis;
-                let stored = StoredV1 {
-                    id: r.id.clone(),
-                    prefix: r.prefix.clone(),
-                    hint: r.hint.clone(),
-                    name: r.name.clone(),
-                    description: r.description.clone(),
-                    owner: r.owner.clone(),
-                    scopes: r.scopes.iter().cloned().collect(),
-                    meta: r.meta.clone().into_iter().collect(),
-                    created_at: to(r.created_at),
-                    expires_at: r.expires_at.map(to),
-                    revoked_at: r.revoked_at.map(to),
-                    enabled: r.enabled,
-                    last_used_at: r.last_used_at.map(to),
-                    uses: r.uses,
-                    denied: r.denied.as_array(),
-                    remaining: r.remaining,
-                    refill: r.refill.as_ref().map(refill_pair),
-                    refilled_at: t.now,
-                    shared_credits: r.shared_credits,
-                    rate_limit: r.rate_limit.as_ref().map(rate_pair),
-                    hashes: Vec::new(),
-                };
+                let stored = StoredV1::from_record(r, t.now);
                 t.w.put_record(&r.id, &stored.encode())?;
                 if let Some(owner) = &r.owner {
                     t.w.put_owner(owner, &r.id)?;
