@@ -68,7 +68,10 @@ fn count_audit(store: &Store, kind: AuditKind) -> usize {
 fn spend_until_killed() {
     let path = std::env::var("STORE").unwrap();
     let acks = std::env::var("ACKS").unwrap();
-    let key = std::env::var("KEY").unwrap();
+    let keys = [
+        ("k", std::env::var("KEY").unwrap()),
+        ("p", std::env::var("POOL_KEY").unwrap()),
+    ];
     let store = Store::open(
         &path,
         Options::default().flush_interval(Duration::from_millis(50)),
@@ -81,13 +84,13 @@ fn spend_until_killed() {
     println!("ready");
     std::io::stdout().flush().unwrap();
     let start = Instant::now();
-    loop {
-        let v = store.verify(&key).unwrap();
+    for (tag, key) in keys.iter().cycle() {
+        let v = store.verify(key).unwrap();
         if !v.is_valid() {
             std::thread::sleep(Duration::from_millis(5));
             continue;
         }
-        writeln!(out, "{}", start.elapsed().as_millis()).unwrap();
+        writeln!(out, "{tag} {}", start.elapsed().as_millis()).unwrap();
         out.sync_data().unwrap();
     }
 }
@@ -101,13 +104,24 @@ fn a_crash_never_gives_a_spent_credit_back() {
     const LEASE: u64 = 100;
     let f = Fixture::new();
     let path = f.path();
-    let key = {
+    let (key, pooled) = {
         let store = Store::open(&path, Options::default()).unwrap();
         let k = store
             .issue(IssueOptions::new("metered").remaining(GIVEN))
             .unwrap();
+        store.set_pool("org", GIVEN, None).unwrap();
+        let p = store
+            .issue(
+                IssueOptions::new("pooled")
+                    .owner("org")
+                    .shared_credits(true),
+            )
+            .unwrap();
         store.close().unwrap();
-        (k.id.clone(), k.key.expose().to_owned())
+        (
+            (k.id.clone(), k.key.expose().to_owned()),
+            p.key.expose().to_owned(),
+        )
     };
     let acks = f.dir.path().join("acks");
     std::fs::write(&acks, "").unwrap();
@@ -119,15 +133,27 @@ fn a_crash_never_gives_a_spent_credit_back() {
                 ("STORE", path.display().to_string()),
                 ("ACKS", acks.display().to_string()),
                 ("KEY", key.1.clone()),
+                ("POOL_KEY", pooled.clone()),
             ],
         );
         let _out = ready(&mut c);
         std::thread::sleep(Duration::from_millis(150 + 70 * cycle));
         kill(c);
-        acked = std::fs::read_to_string(&acks).unwrap().lines().count() as u64;
+        let text = std::fs::read_to_string(&acks).unwrap();
+        acked = text.lines().filter(|l| l.starts_with("k ")).count() as u64;
+        let acked_pool = text.lines().filter(|l| l.starts_with("p ")).count() as u64;
         let store = Store::open(&path, Options::default()).unwrap();
         let r = store.get(&key.0).unwrap();
         let left = r.remaining.unwrap();
+        let pool_left = store.pool("org").unwrap().unwrap().remaining;
+        assert!(
+            pool_left <= GIVEN - acked_pool,
+            "cycle {cycle}: the pool has {pool_left} left after {acked_pool} acknowledged"
+        );
+        assert!(
+            pool_left + (cycle + 1) * (LEASE + 1) >= GIVEN - acked_pool,
+            "cycle {cycle}: the pool lost more than a reservation per crash"
+        );
         // Never oversold: what is left never exceeds what no one was granted.
         assert!(
             left <= GIVEN - acked,
