@@ -22,6 +22,7 @@ Exit codes:
   6   the file is damaged, not a keyrack store, or of an unsupported version
   7   a write on a store opened with --read-only
   8   the pepper does not match the store's
+  9   --read-only found a store whose writer crashed: open it once without --read-only
   verify: 10 malformed, 11 not_found, 12 expired (401 class)
           20 revoked, 21 disabled, 22 insufficient_scope (403 class)
           30 rate_limited, 31 usage_exceeded (429 class)
@@ -98,7 +99,8 @@ pub enum Command {
     #[command(
         after_help = "Exit codes: 0 valid; 10 malformed, 11 not_found, 12 expired; \
                             20 revoked, 21 disabled, 22 insufficient_scope; \
-                            30 rate_limited, 31 usage_exceeded.\n\n\
+                            30 rate_limited, 31 usage_exceeded; \
+                            7 with --read-only, for a verify that would spend (use --check).\n\n\
                             Example:\n  keyrack verify --scope deploy < key.txt"
     )]
     Verify(VerifyArgs),
@@ -155,12 +157,20 @@ pub enum Command {
     )]
     Import(ImportArgs),
 
-    /// Show an owner's shared credit pool, or set it with --set.
-    #[command(after_help = "Example:\n  keyrack pool org_42 --set 10000 --refill 10000/30d")]
+    /// Show a key's credits, or top them up with --add (atomically: verifies
+    /// spending meanwhile are kept).
+    #[command(after_help = "Example:\n  keyrack credits key_4Hc9XwQm2Lr8TvBn3Kd7Yp --add 1000")]
+    Credits(CreditsArgs),
+
+    /// Show an owner's shared credit pool, set it with --set, or top it up with --add.
+    #[command(
+        after_help = "Example:\n  keyrack pool org_42 --set 10000 --refill 10000/30d\n  \
+                      keyrack pool org_42 --add 5000"
+    )]
     Pool(PoolArgs),
 
-    /// Show the store's key prefixes, or change them.
-    #[command(after_help = "Example:\n  keyrack prefixes --default sk_live --accept sk_test")]
+    /// Show the prefixes the store accepts, or accept or stop accepting one.
+    #[command(after_help = "Example:\n  keyrack prefixes --accept sk_test --remove sk_old")]
     Prefixes(PrefixesArgs),
 }
 
@@ -223,6 +233,10 @@ pub struct VerifyArgs {
     /// Credits this check spends on a metered key (0 only checks).
     #[arg(long, default_value_t = 1)]
     pub cost: u64,
+    /// Check the key without spending credits or rate-limit tokens (the same
+    /// as --cost 0); works with --read-only.
+    #[arg(long, conflicts_with = "cost")]
+    pub check: bool,
 }
 
 /// `list`.
@@ -234,8 +248,8 @@ pub struct ListArgs {
     /// Only keys with this prefix.
     #[arg(long)]
     pub prefix: Option<String>,
-    /// Only keys in this state: active, revoked, expired or disabled.
-    #[arg(long, value_parser = str::parse::<Status>)]
+    /// Only keys in this state.
+    #[arg(long, value_parser = status())]
     pub status: Option<Status>,
     /// Only keys not used since then (a duration ago, or a time); never-used keys included.
     #[arg(long, value_name = "WHEN", value_parser = parse_when)]
@@ -246,6 +260,11 @@ pub struct ListArgs {
     /// Continue after this id (the `next_cursor` of a limited listing).
     #[arg(long)]
     pub cursor: Option<String>,
+}
+
+/// `--status`: the core's names (listed in `--help`), read by the core's parse.
+fn status() -> impl TypedValueParser<Value = Status> {
+    PossibleValuesParser::new(Status::ALL.map(|s| s.as_str())).try_map(|s| s.parse::<Status>())
 }
 
 /// `update`.
@@ -365,26 +384,47 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
+/// `credits`.
+#[derive(Debug, Args)]
+pub struct CreditsArgs {
+    /// The key's id.
+    pub id: String,
+    /// Add N credits to the key's balance (a metered key of its own; a key
+    /// that spends its owner's pool takes `keyrack pool OWNER --add N`).
+    #[arg(long, value_name = "N")]
+    pub add: Option<u64>,
+}
+
 /// `pool`.
 #[derive(Debug, Args)]
 pub struct PoolArgs {
     /// The owner.
     pub owner: String,
-    /// Set the pool's balance.
-    #[arg(long, value_name = "N")]
+    /// Set the pool's balance (making the pool if the owner has none).
+    #[arg(long, value_name = "N", conflicts_with = "add")]
     pub set: Option<u64>,
-    /// With --set: refill, e.g. 10000/30d.
+    /// With --set: replace the refill, e.g. 10000/30d (without it, --set keeps
+    /// the pool's refill).
     #[arg(long, value_name = "N/PERIOD", value_parser = parse_refill, requires = "set")]
     pub refill: Option<Refill>,
+    /// Add N credits to the pool, atomically (verifies spending meanwhile are kept).
+    #[arg(long, value_name = "N")]
+    pub add: Option<u64>,
 }
 
 /// `prefixes`.
 #[derive(Debug, Args)]
 pub struct PrefixesArgs {
-    /// Make this the default prefix of issued keys.
-    #[arg(long, value_name = "PREFIX")]
-    pub default: Option<String>,
-    /// Replace the other accepted prefixes with these (repeat for more).
+    /// Accept keys and issues with this prefix too (repeat for more).
     #[arg(long = "accept", value_name = "PREFIX")]
     pub accept: Vec<String>,
+    /// Stop accepting this prefix: its keys verify as `malformed` from then
+    /// on (repeat for more; the default prefix cannot be removed).
+    #[arg(long = "remove", value_name = "PREFIX")]
+    pub remove: Vec<String>,
+    /// Earlier versions changed the default prefix here. The default is now
+    /// fixed when the store is created (the first `issue --prefix P`): this
+    /// only succeeds when PREFIX already is the default.
+    #[arg(long, value_name = "PREFIX", hide = true)]
+    pub default: Option<String>,
 }

@@ -11,6 +11,7 @@
 //! | 6 | the file is damaged, not a keyrack store, or from an unsupported version |
 //! | 7 | a write on a store opened with `--read-only` |
 //! | 8 | the pepper does not match the store's |
+//! | 9 | `--read-only` found a store whose writer crashed: one open without `--read-only` recovers it |
 //! | 10 11 12 | verify: `malformed`, `not_found`, `expired` (HTTP 401 class) |
 //! | 20 21 22 | verify: `revoked`, `disabled`, `insufficient_scope` (HTTP 403 class) |
 //! | 30 31 | verify: `rate_limited`, `usage_exceeded` (HTTP 429 class) |
@@ -37,6 +38,9 @@ pub const DAMAGED: u8 = 6;
 pub const READ_ONLY: u8 = 7;
 /// Wrong (or missing) pepper.
 pub const PEPPER: u8 = 8;
+/// A `--read-only` open of a store whose writer stopped without closing it:
+/// a read-write open recovers it (nothing acknowledged is lost).
+pub const NEEDS_RECOVERY: u8 = 9;
 
 /// The exit code of a verify outcome: 0 only for `valid`; the tens digit is
 /// the HTTP class (1x → 401, 2x → 403, 3x → 429).
@@ -96,7 +100,8 @@ impl Failure {
 /// Which verbs can do without writing: they get the `--read-only` hint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// A verb that only reads (verify also counts uses, but works read-only).
+    /// A verb that only reads (verify also counts uses and may spend, but
+    /// works read-only on a key it need not spend from, or with `--check`).
     Read,
     /// A verb that writes.
     Write,
@@ -147,6 +152,12 @@ pub fn from_core(e: Error, path: &Path, access: Access, read_only: bool) -> Fail
             READ_ONLY,
             "this verb writes, and the store was opened with --read-only",
         ),
+        e @ Error::NeedsRecovery { .. } => Failure::new(
+            NEEDS_RECOVERY,
+            format!(
+                "{e} (any keyrack verb run without --read-only does it, e.g. `keyrack --db {shown} list`)"
+            ),
+        ),
         Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => missing_store(path),
         // redb reports a file that is not a database as `InvalidData` I/O; the
         // core passes it on as `Io` (requested: map it to `Corrupted`).
@@ -194,9 +205,27 @@ mod tests {
             }
         }
         for general in [
-            FAILURE, USAGE, NOT_FOUND, NO_STORE, IN_USE, DAMAGED, READ_ONLY, PEPPER,
+            FAILURE,
+            USAGE,
+            NOT_FOUND,
+            NO_STORE,
+            IN_USE,
+            DAMAGED,
+            READ_ONLY,
+            PEPPER,
+            NEEDS_RECOVERY,
         ] {
             assert!(general < 10, "general codes stay below the verify range");
         }
+    }
+
+    #[test]
+    fn a_store_to_recover_has_its_own_code_and_says_how() {
+        let path = Path::new("k.redb");
+        let e = Error::NeedsRecovery { path: path.into() };
+        let f = from_core(e, path, Access::Read, true);
+        assert_eq!(f.code, NEEDS_RECOVERY);
+        assert!(f.message.contains("read-write"), "{}", f.message);
+        assert!(f.message.contains("without --read-only"), "{}", f.message);
     }
 }

@@ -139,6 +139,23 @@ pub fn records_table(records: &[KeyRecord], now: SystemTime) -> String {
     )
 }
 
+/// A key's credits for people: `12`, `12 (refills to 100 every 1d)`,
+/// `unmetered` or `from the owner's pool`.
+pub fn credits_text(r: &KeyRecord) -> String {
+    if r.shared_credits {
+        return "from the owner's pool".to_owned();
+    }
+    match (r.remaining, r.refill) {
+        (None, _) => "unmetered".to_owned(),
+        (Some(n), None) => n.to_string(),
+        (Some(n), Some(f)) => format!(
+            "{n} (refills to {} every {})",
+            f.amount,
+            format_duration(f.every)
+        ),
+    }
+}
+
 /// The `show` block.
 pub fn record_block(r: &KeyRecord, now: SystemTime) -> String {
     let meta = if r.meta.is_empty() {
@@ -169,21 +186,7 @@ pub fn record_block(r: &KeyRecord, now: SystemTime) -> String {
     } else {
         format!("{} ({})", d.total(), parts.join(", "))
     };
-    let credits = if r.shared_credits {
-        "from the owner's pool".to_owned()
-    } else {
-        match (r.remaining, r.refill) {
-            (None, _) => "unmetered".to_owned(),
-            (Some(n), None) => n.to_string(),
-            (Some(n), Some(f)) => {
-                format!(
-                    "{n} (refills to {} every {})",
-                    f.amount,
-                    format_duration(f.every)
-                )
-            }
-        }
-    };
+    let credits = credits_text(r);
     let rate = r.rate_limit.map_or_else(
         || "none".to_owned(),
         |l| format!("{} per {}", l.limit, format_duration(l.window)),
@@ -216,7 +219,8 @@ pub fn events_table(events: &[AuditEvent]) -> String {
             vec![
                 format_time(e.at),
                 e.kind.to_string(),
-                e.id.clone(),
+                // Pool and prefix events name no key.
+                or_dash(Some(&e.id)),
                 or_dash(Some(&e.detail)),
             ]
         })

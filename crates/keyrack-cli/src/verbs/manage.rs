@@ -1,4 +1,5 @@
-//! `revoke`, `enable`, `disable`, `update` and `purge`: changes to existing records.
+//! `revoke`, `enable`, `disable`, `update`, `credits` and `purge`: changes to
+//! existing records.
 
 use std::collections::BTreeSet;
 
@@ -7,9 +8,9 @@ use serde_json::json;
 
 use super::open::with_store;
 use super::{Outcome, core, emit, id_arg};
-use crate::cli::{Cli, PurgeArgs, UpdateArgs};
+use crate::cli::{Cli, CreditsArgs, PurgeArgs, UpdateArgs};
 use crate::exit::{Access, Failure};
-use crate::output::record_json;
+use crate::output::{credits_text, record_json};
 
 /// `revoke`, `enable`, `disable`: one call on an id, the record printed.
 pub(super) fn simple(
@@ -96,6 +97,44 @@ pub(super) fn update(cli: &Cli, a: &UpdateArgs) -> Outcome {
         } else {
             emit(&format!("updated {} ({:?})", r.id, r.name))
         }
+    })
+}
+
+/// `credits`: a key's balance, shown or topped up with `--add` (the core's
+/// `add_credits`, atomic with verifies: unlike `update --remaining`, it
+/// loses none of the credits spent meanwhile).
+pub(super) fn credits(cli: &Cli, a: &CreditsArgs) -> Outcome {
+    let id = id_arg(&a.id)?;
+    let access = if a.add.is_some() {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    with_store(cli, access, |s| {
+        let r = match a.add {
+            Some(n) => s.add_credits(&id, n),
+            None => s.get(&id),
+        }
+        .map_err(|e| core(cli, e, access))?;
+        if cli.json {
+            return emit(
+                &json!({
+                    "id": r.id,
+                    "added": a.add,
+                    "remaining": r.remaining,
+                    "refill": r.refill,
+                    "shared_credits": r.shared_credits,
+                })
+                .to_string(),
+            );
+        }
+        let added = a.add.map_or(String::new(), |n| format!("added {n}; "));
+        emit(&format!(
+            "{} ({:?}): {added}credits {}",
+            r.id,
+            r.name,
+            credits_text(&r)
+        ))
     })
 }
 

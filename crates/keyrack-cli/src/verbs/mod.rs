@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Enable(a) => manage::simple(&cli, &a.id, "enabled", keyrack::Store::enable),
         Command::Disable(a) => manage::simple(&cli, &a.id, "disabled", keyrack::Store::disable),
         Command::Update(a) => manage::update(&cli, a),
+        Command::Credits(a) => manage::credits(&cli, a),
         Command::Purge(a) => manage::purge(&cli, a),
         Command::Show(a) => read::show(&cli, a),
         Command::List(a) => read::list(&cli, a),

@@ -1,4 +1,4 @@
-//! `pool`: an owner's shared credit pool, shown or set.
+//! `pool`: an owner's shared credit pool, shown, set or topped up.
 
 use serde_json::json;
 
@@ -9,18 +9,23 @@ use crate::exit::Access;
 use crate::values::format_duration;
 
 pub(super) fn pool(cli: &Cli, a: &PoolArgs) -> Outcome {
-    let access = if a.set.is_some() {
+    let access = if a.set.is_some() || a.add.is_some() {
         Access::Write
     } else {
         Access::Read
     };
     with_store(cli, access, |s| {
-        let pool = match a.set {
-            Some(n) => Some(
+        let pool = match (a.set, a.add) {
+            // `set_pool` keeps the pool's refill when --refill is not given.
+            (Some(n), _) => Some(
                 s.set_pool(&a.owner, n, a.refill)
                     .map_err(|e| core(cli, e, access))?,
             ),
-            None => s.pool(&a.owner).map_err(|e| core(cli, e, access))?,
+            (None, Some(n)) => Some(
+                s.add_pool_credits(&a.owner, n)
+                    .map_err(|e| core(cli, e, access))?,
+            ),
+            (None, None) => s.pool(&a.owner).map_err(|e| core(cli, e, access))?,
         };
         if cli.json {
             return emit(&json!({ "owner": a.owner, "pool": pool }).to_string());
@@ -35,7 +40,11 @@ pub(super) fn pool(cli: &Cli, a: &PoolArgs) -> Outcome {
                         format_duration(r.every)
                     )
                 });
-                emit(&format!("{:?}: {} credits{refill}", a.owner, p.remaining))
+                let added = a.add.map_or(String::new(), |n| format!("added {n}; "));
+                emit(&format!(
+                    "{:?}: {added}{} credits{refill}",
+                    a.owner, p.remaining
+                ))
             }
         }
     })

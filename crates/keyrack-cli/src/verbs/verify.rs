@@ -37,13 +37,21 @@ pub(super) fn verify(cli: &Cli, a: &VerifyArgs) -> Outcome {
         None | Some("-") => read_key_from_stdin()?,
         Some(k) => k.to_owned(),
     };
+    let cost = if a.check { 0 } else { a.cost };
     let options = VerifyOptions::default()
         .scopes(a.scopes.iter().cloned())
-        .cost(a.cost);
+        .cost(cost);
     with_store(cli, Access::Read, |s| {
-        let v = s
-            .verify_with(&key, &options)
-            .map_err(|e| core(cli, e, Access::Read))?;
+        let v = s.verify_with(&key, &options).map_err(|e| match e {
+            // The core grants nothing a read-only handle cannot record.
+            keyrack::Error::ReadOnly => Failure::new(
+                exit::READ_ONLY,
+                "this key has credits or a rate limit, and a verify would spend them, which a \
+                 store opened with --read-only cannot record: check it without spending with \
+                 --check (or --cost 0), or drop --read-only",
+            ),
+            e => core(cli, e, Access::Read),
+        })?;
         let code = exit::outcome_code(v.outcome);
         let printed = if cli.json {
             let retry = v.retry_after.map(|d| d.as_millis() as u64);
