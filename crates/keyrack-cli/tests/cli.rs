@@ -4,9 +4,9 @@ mod support;
 
 use support::Env;
 
-const VERBS: [&str; 15] = [
+const VERBS: [&str; 16] = [
     "issue", "verify", "show", "list", "update", "enable", "disable", "revoke", "rotate", "purge",
-    "audit", "export", "import", "pool", "prefixes",
+    "audit", "export", "import", "credits", "pool", "prefixes",
 ];
 
 #[test]
@@ -29,6 +29,7 @@ fn every_verb_has_help_with_an_example() {
 fn json_on_every_verb_is_parseable() {
     let env = Env::new();
     let (id, key) = env.issue(&["--owner", "o"]);
+    let (metered, _) = env.issue(&["--remaining", "5"]);
     let runs: Vec<Vec<&str>> = vec![
         vec!["verify", &key],
         vec!["show", &id],
@@ -38,8 +39,14 @@ fn json_on_every_verb_is_parseable() {
         vec!["enable", &id],
         vec!["rotate", &id],
         vec!["audit"],
+        vec!["credits", &metered],
+        vec!["credits", &metered, "--add", "1"],
         vec!["pool", "o"],
+        vec!["pool", "o", "--set", "1"],
+        vec!["pool", "o", "--add", "1"],
         vec!["prefixes"],
+        vec!["prefixes", "--accept", "sk"],
+        vec!["prefixes", "--remove", "sk"],
         vec!["revoke", &id],
         vec!["purge"],
     ];

@@ -1,12 +1,19 @@
 //! Which file a run uses, and every way it can refuse: missing, held,
 //! read-only, damaged, wrong pepper, bad flags. Each refusal is one line on
 //! stderr, a documented exit code, and no change. And the store's prefixes,
-//! which are open options.
+//! which change only through `prefixes --accept/--remove`.
 
 mod support;
 
-use keyrack::{Options, Store};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use keyrack::{IssueOptions, Options, Store};
 use support::{Env, run};
+
+/// Set in a child process this test binary re-runs itself as.
+const CHILD: &str = "KEYRACK_CLI_TEST_CHILD";
 
 #[test]
 fn the_default_file_is_keyrack_redb_in_the_working_directory() {
@@ -301,4 +308,133 @@ fn prefixes_come_from_the_first_issue_and_can_be_extended() {
     let text = env.run(&["prefixes"]).ok().stdout;
     assert!(text.contains("default   sk_live"), "{text}");
     env.run(&["prefixes", "--default", "Bad"]).fails(2);
+}
+
+#[test]
+fn prefixes_are_accepted_and_removed_on_purpose() {
+    let env = Env::new();
+    env.issue(&["--prefix", "sk_live"]);
+    let v = env
+        .run(&[
+            "prefixes", "--json", "--accept", "sk_test", "--accept", "sk_old",
+        ])
+        .ok()
+        .json();
+    assert_eq!(v["default"], "sk_live");
+    assert_eq!(
+        v["accepted"],
+        serde_json::json!(["sk_live", "sk_test", "sk_old"])
+    );
+    let (_, old_key) = env.issue(&["--prefix", "sk_old"]);
+    assert_eq!(env.verify_code(&old_key), 0);
+    let text = env.run(&["prefixes", "--remove", "sk_old"]).ok().stdout;
+    assert_eq!(text, "default   sk_live\naccepted  sk_live, sk_test\n");
+    assert_eq!(env.verify_code(&old_key), 10, "its keys are malformed now");
+    // Accepting one already accepted changes nothing.
+    let v = env
+        .run(&["prefixes", "--json", "--accept", "sk_test"])
+        .ok()
+        .json();
+    assert_eq!(v["accepted"], serde_json::json!(["sk_live", "sk_test"]));
+
+    // Refusals change nothing, even when another argument was fine.
+    let before = env.snapshot();
+    for (args, says) in [
+        (vec!["--remove", "sk_live"], "default prefix"),
+        (vec!["--remove", "sk_nope"], "does not accept"),
+        (
+            vec!["--accept", "sk_new", "--remove", "sk_nope"],
+            "does not accept",
+        ),
+        (vec!["--accept", "Bad"], "invalid prefix"),
+        (vec!["--accept", "sk_x", "--remove", "sk_x"], "both"),
+        (
+            vec!["--default", "sk_test"],
+            "fixed when the store was created",
+        ),
+    ] {
+        let mut all = vec!["prefixes"];
+        all.extend(&args);
+        let r = env.run(&all).fails(2);
+        assert!(r.stderr.contains(says), "{args:?}: {r:?}");
+    }
+    assert_eq!(env.snapshot(), before);
+    env.run(&["prefixes", "--default", "sk_live"]).ok();
+
+    // Every change is audited, with no key id.
+    let v = env
+        .run(&["audit", "--json", "--kind", "prefix_added"])
+        .ok()
+        .json();
+    let added: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ["sk_test", "sk_old"]);
+    let v = env
+        .run(&["audit", "--json", "--kind", "prefix_removed"])
+        .ok()
+        .json();
+    assert_eq!(v["events"][0]["detail"], "sk_old");
+    assert_eq!(v["events"][0]["id"], "");
+}
+
+/// The child half of the crash test: open read-write, issue, say `ready`,
+/// and wait to be killed.
+fn crash_child() {
+    let store = Store::open(std::env::var("STORE").unwrap(), Options::default()).unwrap();
+    store.issue(IssueOptions::new("before the crash")).unwrap();
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn a_read_only_run_after_a_writer_crash_says_how_to_recover() {
+    if std::env::var_os(CHILD).is_some() {
+        return crash_child();
+    }
+    let env = Env::new();
+    env.issue(&[]);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_read_only_run_after_a_writer_crash_says_how_to_recover",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .env("STORE", env.db())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    // The reader lives until the kill: a closed pipe would end the child early.
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.trim().ends_with("ready") {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the child ended early"
+        );
+    }
+    child.kill().unwrap(); // SIGKILL: no close, no flush
+    child.wait().unwrap();
+
+    for args in [vec!["list"], vec!["export"], vec!["verify", "kr_x"]] {
+        let mut all = vec!["--read-only"];
+        all.extend(args);
+        let r = env.run(&all).fails(9);
+        assert!(r.stderr.contains("not closed cleanly"), "{r:?}");
+        assert!(r.stderr.contains("read-write"), "{r:?}");
+        assert!(r.stderr.contains("without --read-only"), "{r:?}");
+    }
+    // A read-write run recovers it, and nothing acknowledged is lost.
+    let v = env.run(&["list", "--json"]).ok().json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 2, "{v}");
+    let v = env.run(&["--read-only", "list", "--json"]).ok().json();
+    assert_eq!(v["records"].as_array().unwrap().len(), 2, "{v}");
 }

@@ -1,4 +1,4 @@
-//! `update`, `enable`, `disable`, `revoke` and `purge`.
+//! `update`, `enable`, `disable`, `revoke`, `credits` and `purge`.
 
 mod support;
 
@@ -128,4 +128,77 @@ fn purge_removes_revoked_records() {
     env.run(&["show", &gone]).fails(3);
     env.run(&["show", &kept]).ok();
     assert_eq!(env.run(&["purge"]).ok().stdout.trim(), "purged 0 records");
+}
+
+#[test]
+fn credits_shows_and_adds_atomically() {
+    let env = Env::new();
+    let (id, key) = env.issue(&["--remaining", "2"]);
+    let v = env.run(&["credits", "--json", &id]).ok().json();
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["remaining"], 2);
+    assert!(v["added"].is_null() && v["refill"].is_null());
+    assert_eq!(v["shared_credits"], false);
+    assert_eq!(env.verify_code(&key), 0);
+    let v = env
+        .run(&["credits", "--json", &id, "--add", "10"])
+        .ok()
+        .json();
+    assert_eq!(v["added"], 10);
+    assert_eq!(v["remaining"], 11, "the verify's spend is kept");
+    let text = env.run(&["credits", &id, "--add", "4"]).ok().stdout;
+    assert_eq!(text.trim(), format!("{id} (\"test\"): added 4; credits 15"));
+    assert_eq!(
+        env.run(&["show", "--json", &id]).ok().json()["remaining"],
+        15
+    );
+    let text = env.run(&["credits", &id]).ok().stdout;
+    assert_eq!(text.trim(), format!("{id} (\"test\"): credits 15"));
+
+    // Audited as credits_added, one event per top-up.
+    let v = env
+        .run(&["audit", "--json", "--kind", "credits_added"])
+        .ok()
+        .json();
+    let events = v["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{v}");
+    assert_eq!(events[0]["id"], id.as_str());
+    assert_eq!(events[0]["kind"], "credits_added");
+    assert!(events[0]["detail"].as_str().unwrap().contains("10"), "{v}");
+}
+
+#[test]
+fn credits_add_refuses_what_the_core_refuses() {
+    let env = Env::new();
+    let (metered, _) = env.issue(&["--remaining", "1"]);
+    let (plain, _) = env.issue(&[]);
+    let (shared, _) = env.issue(&["--owner", "org", "--shared-credits"]);
+    let before = env.snapshot();
+    let r = env.run(&["credits", &plain, "--add", "5"]).fails(2);
+    assert!(
+        r.stderr.contains("invalid id") && r.stderr.contains("not metered"),
+        "{r:?}"
+    );
+    let r = env.run(&["credits", &shared, "--add", "5"]).fails(2);
+    assert!(
+        r.stderr.contains("invalid id") && r.stderr.contains("pool"),
+        "{r:?}"
+    );
+    let r = env.run(&["credits", &metered, "--add", "0"]).fails(2);
+    assert!(r.stderr.contains("invalid credits"), "{r:?}");
+    let r = env
+        .run(&["credits", &metered, "--add", &u64::MAX.to_string()])
+        .fails(2);
+    assert!(r.stderr.contains("overflow"), "{r:?}");
+    env.run(&["credits", &metered, "--add", "-1"]).fails(2);
+    env.run(&["credits", "key_0000000000000000000000", "--add", "1"])
+        .fails(3);
+    env.run(&["--read-only", "credits", &metered, "--add", "1"])
+        .fails(7);
+    assert_eq!(env.snapshot(), before, "nothing changed");
+    // Shown (read-only too) as `show` words them.
+    let text = env.run(&["--read-only", "credits", &plain]).ok().stdout;
+    assert!(text.contains("credits unmetered"), "{text}");
+    let text = env.run(&["credits", &shared]).ok().stdout;
+    assert!(text.contains("credits from the owner's pool"), "{text}");
 }

@@ -212,3 +212,28 @@ fn never_a_secret_in_listings_audit_export_or_errors() {
         assert!(!seen.contains(&body(k)), "a secret leaked: {seen}");
     }
 }
+
+#[test]
+fn audit_and_list_offer_every_kind_and_status_of_the_core() {
+    let env = Env::new();
+    let help = env.run(&["audit", "--help"]).ok().stdout;
+    for kind in keyrack::AuditKind::ALL {
+        assert!(help.contains(kind.as_str()), "{kind} in {help}");
+    }
+    assert!(help.contains("credits_added") && help.contains("prefix_removed"));
+    let help = env.run(&["list", "--help"]).ok().stdout;
+    for status in keyrack::Status::ALL {
+        assert!(help.contains(status.as_str()), "{status} in {help}");
+    }
+    let (id, _) = env.issue(&["--remaining", "1"]);
+    env.run(&["credits", &id, "--add", "2"]).ok();
+    let text = env.run(&["audit", "--kind", "credits_added"]).ok().stdout;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[1].contains("credits_added") && lines[1].contains(&id),
+        "{text}"
+    );
+    env.run(&["audit", "--kind", "credits"]).fails(2);
+    env.run(&["list", "--status", "gone"]).fails(2);
+}

@@ -149,3 +149,44 @@ fn codes_are_listed_in_help() {
     }
     assert!(help.contains("22 insufficient_scope") && help.contains("31 usage_exceeded"));
 }
+
+#[test]
+fn a_read_only_verify_never_spends_and_check_works_read_only() {
+    let env = Env::new();
+    let (metered, metered_key) = env.issue(&["--remaining", "3"]);
+    let (_, limited_key) = env.issue(&["--rate-limit", "1/1m"]);
+    let (_, plain_key) = env.issue(&[]);
+    // Another reader shares the file, as a second read-only handle would.
+    let reader = Store::open(env.db(), Options::default().read_only(true)).unwrap();
+    for key in [&metered_key, &limited_key] {
+        for _ in 0..2 {
+            let r = env.run(&["--read-only", "verify", key]).fails(7);
+            assert!(r.stderr.contains("--check"), "{r:?}");
+            assert!(r.stderr.contains("--read-only"), "{r:?}");
+            assert!(!r.stderr.contains(&key[3..]), "no secret: {r:?}");
+            let v = env
+                .run(&["--read-only", "verify", "--json", "--check", key])
+                .ok()
+                .json();
+            assert_eq!(v["outcome"], "valid");
+            env.run(&["--read-only", "verify", "--cost", "0", key]).ok();
+        }
+    }
+    env.run(&["--read-only", "verify", &plain_key]).ok();
+    reader.close().unwrap();
+    // A read-write run still sees every credit and a whole rate window.
+    let v = env.run(&["credits", "--json", &metered]).ok().json();
+    assert_eq!(v["remaining"], 3);
+    assert_eq!(env.verify_code(&limited_key), 0);
+    assert_eq!(env.verify_code(&limited_key), 0, "a new run, a new window");
+    // --check spends nothing read-write either.
+    env.run(&["verify", "--check", &metered_key]).ok();
+    assert_eq!(
+        env.run(&["credits", "--json", &metered]).ok().json()["remaining"],
+        3
+    );
+    env.run(&["verify", "--check", "--cost", "2", &metered_key])
+        .fails(2);
+    let help = env.run(&["verify", "--help"]).ok().stdout;
+    assert!(help.contains("--check"), "{help}");
+}
