@@ -87,7 +87,7 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
             let id = err.id().map_or_else(|| py.None(), obj);
             raise(py, code, err.to_string(), &[("id", id)])
         }
-        Error::AlreadyOpen { path } => {
+        Error::AlreadyOpen { path } | Error::NeedsRecovery { path } => {
             let path = path.to_string_lossy();
             raise(py, code, err.to_string(), &[("path", obj(&path))])
         }

@@ -5,7 +5,7 @@
 //! its one `#[pymethods]` block, which declares and converts every verb's
 //! arguments), then one module per verb group, `verify`, `issue`, `manage`,
 //! `read`, `pool` and `transfer`, each holding its verbs' bodies and result
-//! types. `options` and `convert` are the typed conversions, `record` the
+//! types (`health` holds the types `Store.health()` returns). `options` and `convert` are the typed conversions, `record` the
 //! record types, `error` the one mapping of core errors. The Python-facing
 //! names, docs and types are in `python/keyrack/` (`.pyi`). The module is
 //! declared free-threading safe: the classes are frozen and the core store
@@ -15,6 +15,7 @@ mod clock;
 mod convert;
 mod error;
 mod format;
+mod health;
 mod issue;
 mod manage;
 mod open;
@@ -40,6 +41,8 @@ fn _keyrack(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<record::KeyRecord>()?;
     m.add_class::<record::RateLimit>()?;
     m.add_class::<record::Refill>()?;
+    m.add_class::<health::Health>()?;
+    m.add_class::<health::Fault>()?;
     m.add_class::<clock::ManualClock>()?;
     m.add_class::<format::ParsedKey>()?;
     m.add_function(wrap_pyfunction!(verify::extract_key, m)?)?;
@@ -49,6 +52,7 @@ fn _keyrack(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ERROR_KINDS", error::kinds())?;
     m.add("OUTCOMES", verify::outcome_table())?;
     m.add("AUDIT_KINDS", record::audit_kinds())?;
+    m.add("STATUSES", record::statuses())?;
     m.add("KEY_REGEX", keyrack::format::REGEX)?;
     m.add("FORMAT_VERSION", keyrack::FORMAT_VERSION)?;
     m.add("DEFAULT_PREFIX", keyrack::DEFAULT_PREFIX)?;

@@ -1,4 +1,5 @@
-//! The manage room: `Store.revoke`, `enable`, `disable`, `update`, `purge`.
+//! The manage room: `Store.revoke`, `enable`, `disable`, `update`,
+//! `add_credits`, `purge`.
 //!
 //! `update()`'s keywords are declared once, as the signature of
 //! [`update_options`]: each is a [`Change`] (left out: kept; `None`: cleared
@@ -87,6 +88,17 @@ pub fn enable(py: Python<'_>, store: &keyrack::Store, id: &str) -> PyResult<KeyR
 /// `Store.disable(id)`.
 pub fn disable(py: Python<'_>, store: &keyrack::Store, id: &str) -> PyResult<KeyRecord> {
     call(py, || store.disable(id)).map(KeyRecord::new)
+}
+
+/// `Store.add_credits(id, credits)`: an atomic top-up of a metered key
+/// (spends made meanwhile are kept, unlike `update(remaining=…)`).
+pub fn add_credits(
+    py: Python<'_>,
+    store: &keyrack::Store,
+    id: &str,
+    credits: u64,
+) -> PyResult<KeyRecord> {
+    call(py, || store.add_credits(id, credits)).map(KeyRecord::new)
 }
 
 /// `Store.purge(older_than=None)`: how many records were removed.

@@ -1,4 +1,5 @@
-//! The open room: `keyrack.Store` (its constructor and options, `sync`,
+//! The open room: `keyrack.Store` (its constructor and options, the
+//! accepted prefixes and `add_prefix` / `remove_prefix`, `health`, `sync`,
 //! `compact`, `close`, the context manager) and the one `#[pymethods]`
 //! block of every verb. Each verb's arguments are declared and converted
 //! here (typed, `crate::options::arg`); its body is one call into its room
@@ -13,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::error::call;
+use crate::health::Health;
 use crate::issue::{self, Issued};
 use crate::manage;
 use crate::options::arg;
@@ -36,7 +38,8 @@ impl Store {
     #[new]
     #[pyo3(signature = (
         path, *, prefix=None, prefixes=None, pepper=None, read_only=false, create=true,
-        clock=None, leeway=None, flush_interval=None, cache_capacity=None, check_integrity=true
+        clock=None, leeway=None, flush_interval=None, cache_capacity=None, credit_lease=None,
+        check_integrity=true
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -51,6 +54,7 @@ impl Store {
         #[pyo3(from_py_with = arg::leeway)] leeway: Option<Duration>,
         #[pyo3(from_py_with = arg::flush_interval)] flush_interval: Option<Duration>,
         #[pyo3(from_py_with = arg::cache_capacity)] cache_capacity: Option<usize>,
+        #[pyo3(from_py_with = arg::credit_lease)] credit_lease: Option<u64>,
         check_integrity: bool,
     ) -> PyResult<Self> {
         let mut o = Options::default()
@@ -72,6 +76,9 @@ impl Store {
         if let Some(c) = cache_capacity {
             o.cache_capacity = c;
         }
+        if let Some(c) = credit_lease {
+            o.credit_lease = c;
+        }
         let inner = call(py, move || keyrack::Store::open(path, o))?;
         Ok(Store { inner })
     }
@@ -81,15 +88,50 @@ impl Store {
     fn path(&self) -> PathBuf {
         self.inner.path().to_path_buf()
     }
-    /// The default prefix of issued keys.
+    /// The prefix this handle issues keys with when an issue names none:
+    /// the one it was opened with (`prefix=`), else the store's default.
     #[getter]
     fn default_prefix(&self) -> &str {
         self.inner.default_prefix()
     }
-    /// Every accepted prefix, the default first.
+    /// Every accepted prefix, the store's default first.
     #[getter]
     fn prefixes(&self) -> Vec<String> {
-        self.inner.prefixes().to_vec()
+        self.inner.prefixes()
+    }
+
+    /// Makes the store accept `prefix` (for issue and verify), durably and
+    /// for every handle opened after; audited as `prefix_added`. Returns the
+    /// accepted prefixes. Adding one already accepted changes nothing.
+    fn add_prefix(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = arg::one_prefix)] prefix: String,
+    ) -> PyResult<Vec<String>> {
+        let store = &self.inner;
+        call(py, || store.add_prefix(&prefix))
+    }
+
+    /// Stops accepting `prefix`: its keys verify as `malformed` from then on,
+    /// in every handle. The store's default prefix and the one this handle
+    /// issues with cannot be removed (`InvalidArgument`, field `prefix`).
+    /// Audited as `prefix_removed`; returns the accepted prefixes.
+    fn remove_prefix(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = arg::one_prefix)] prefix: String,
+    ) -> PyResult<Vec<String>> {
+        let store = &self.inner;
+        call(py, || store.remove_prefix(&prefix))
+    }
+
+    /// How the storage is doing: `ok` is False from a failed write or
+    /// background flush until a later one succeeds (the store reopens its
+    /// file by itself on the next write), and `last_error` is the most recent
+    /// failure, kept after the store heals.
+    fn health(&self, py: Python<'_>) -> Health {
+        let store = &self.inner;
+        Health(py.detach(|| store.health()))
     }
     /// Whether the store was opened read-only.
     #[getter]
@@ -146,7 +188,10 @@ impl Store {
 
     /// Checks a key presented by a client. Never raises for a bad key: the
     /// outcome says what is wrong. Raises only for a store failure (closed,
-    /// used after fork, I/O) or a bad argument type.
+    /// used after fork, I/O), a bad argument type, or `ReadOnly` on a
+    /// read-only store asked to spend (cost > 0 on a metered, shared-credit
+    /// or rate-limited key: cost 0 checks). A metered verify may take a
+    /// credit reservation: one durable write, made without the GIL.
     #[pyo3(signature = (key, *, scopes=None, cost=None))]
     fn verify(
         &self,
@@ -160,6 +205,7 @@ impl Store {
 
     /// Finds the key in request headers (`x-api-key`, `Authorization: Bearer`
     /// or `Api-Key`) and verifies it; no key at all gives outcome `missing`.
+    /// Raises as `verify()` does.
     #[pyo3(signature = (headers, *, scopes=None, cost=None))]
     fn verify_headers(
         &self,
@@ -254,6 +300,19 @@ impl Store {
         manage::update(py, &self.inner, &id, changes)
     }
 
+    /// Adds `credits` to a metered key's balance, atomically (verifies made
+    /// meanwhile are kept); audited as `credits_added`. An unmetered key, or
+    /// one that spends its owner's pool, is `InvalidArgument` (field `id`);
+    /// 0 or an overflow is `InvalidArgument` (field `credits`).
+    fn add_credits(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = arg::id)] id: String,
+        #[pyo3(from_py_with = arg::credits)] credits: u64,
+    ) -> PyResult<KeyRecord> {
+        manage::add_credits(py, &self.inner, &id, credits)
+    }
+
     /// Removes revoked and expired records at least `older_than` past their
     /// end. Returns how many were removed.
     #[pyo3(signature = (older_than=None))]
@@ -341,16 +400,30 @@ impl Store {
 
     // ---- pool (pool.rs) ------------------------------------------------------
 
-    /// Sets an owner's shared credit pool.
+    /// Sets an owner's shared credit pool to `remaining` credits. `refill`
+    /// replaces the pool's refill when given; left out (or None) keeps the
+    /// one it has. Audited as `pool_set`.
     #[pyo3(signature = (owner, remaining, *, refill=None))]
     fn set_pool(
         &self,
         py: Python<'_>,
         #[pyo3(from_py_with = arg::pool_owner)] owner: String,
-        #[pyo3(from_py_with = arg::credits)] remaining: u64,
+        #[pyo3(from_py_with = arg::pool_remaining)] remaining: u64,
         #[pyo3(from_py_with = arg::refill)] refill: Option<keyrack::Refill>,
     ) -> PyResult<Pool> {
         pool::set_pool(py, &self.inner, &owner, remaining, refill)
+    }
+
+    /// Adds `credits` to an owner's pool, atomically (spends made meanwhile
+    /// are kept); audited as `pool_credits_added`. An owner with no pool is
+    /// `InvalidArgument` (field `owner`): `set_pool()` makes one.
+    fn add_pool_credits(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = arg::pool_owner)] owner: String,
+        #[pyo3(from_py_with = arg::credits)] credits: u64,
+    ) -> PyResult<Pool> {
+        pool::add_pool_credits(py, &self.inner, &owner, credits)
     }
 
     /// An owner's credit pool, or None.

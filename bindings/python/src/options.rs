@@ -137,6 +137,9 @@ pub mod arg {
         leeway("leeway") -> Option<Duration> = opt(c::duration);
         flush_interval("flush_interval") -> Option<Duration> = opt(c::duration);
         cache_capacity("cache_capacity") -> Option<usize> = opt(c::usize_arg);
+        credit_lease("credit_lease") -> Option<u64> = opt(c::u64_arg);
+        // prefixes (add_prefix, remove_prefix)
+        one_prefix("prefix") -> String = c::string;
         // verify
         verify_scopes("scopes") -> Option<Vec<String>> = opt(c::strings);
         cost("cost") -> Option<u64> = opt(c::u64_arg);
@@ -156,6 +159,7 @@ pub mod arg {
         id("id") -> String = c::string;
         grace("grace") -> Option<Duration> = opt(c::duration);
         older_than("older_than") -> Option<Duration> = opt(c::duration);
+        credits("credits") -> u64 = c::u64_arg;
         // read
         opt_id("id") -> Option<String> = opt(c::string);
         status("status") -> Option<Status> = opt(c::parsed::<Status>);
@@ -167,7 +171,7 @@ pub mod arg {
         cursor("cursor") -> Option<String> = opt(c::string);
         // pool
         pool_owner("owner") -> String = c::string;
-        credits("remaining") -> u64 = c::u64_arg;
+        pool_remaining("remaining") -> u64 = c::u64_arg;
         // transfer
         text("text") -> String = c::string;
     }

@@ -1,12 +1,13 @@
-//! The pool room: `Store.set_pool`, `Store.pool` and `Pool`, an owner's
-//! shared credit balance.
+//! The pool room: `Store.set_pool`, `Store.add_pool_credits`, `Store.pool`
+//! and `Pool`, an owner's shared credit balance.
 
 use pyo3::prelude::*;
 
 use crate::error::call;
 use crate::record::Refill;
 
-/// `Store.set_pool(owner, remaining, refill=None)`.
+/// `Store.set_pool(owner, remaining, refill=None)`: `None` keeps the
+/// pool's refill (the core's rule).
 pub fn set_pool(
     py: Python<'_>,
     store: &keyrack::Store,
@@ -15,6 +16,17 @@ pub fn set_pool(
     refill: Option<keyrack::Refill>,
 ) -> PyResult<Pool> {
     call(py, || store.set_pool(owner, remaining, refill)).map(Pool)
+}
+
+/// `Store.add_pool_credits(owner, credits)`: an atomic top-up of an
+/// existing pool.
+pub fn add_pool_credits(
+    py: Python<'_>,
+    store: &keyrack::Store,
+    owner: &str,
+    credits: u64,
+) -> PyResult<Pool> {
+    call(py, || store.add_pool_credits(owner, credits)).map(Pool)
 }
 
 /// `Store.pool(owner)`: the pool, or None.

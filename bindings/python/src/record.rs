@@ -231,3 +231,8 @@ impl KeyRecord {
 pub fn audit_kinds() -> Vec<&'static str> {
     keyrack::AuditKind::ALL.iter().map(|k| k.as_str()).collect()
 }
+
+/// Every key status, in the core's order (`keyrack.STATUSES`).
+pub fn statuses() -> Vec<&'static str> {
+    keyrack::Status::ALL.iter().map(|s| s.as_str()).collect()
+}

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 
@@ -46,3 +50,23 @@ def store(path: Path, clock: keyrack.ManualClock) -> Iterator[keyrack.Store]:
 def secret_part(key: str) -> str:
     """The body and check of a key: what must never appear in any output."""
     return key.rsplit("_", 1)[1]
+
+
+def crash_after(script: str, args: List[str]) -> None:
+    """Runs `script` (Python, `sys.argv[1:]` = args) in a child process until
+    it prints `ready`, then kills it with SIGKILL: a writer that crashed."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.strip() == "ready":
+                break
+        else:
+            raise AssertionError(f"the child ended early (exit {child.wait()})")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()

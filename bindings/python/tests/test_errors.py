@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import keyrack
 from keyrack import _keyrack
 
-from conftest import secret_part
+from conftest import crash_after, secret_part
 
 # The builtin each kind must also be (where one fits).
 BUILTIN = {
@@ -135,3 +136,29 @@ def test_a_file_that_is_not_a_store_is_corrupted(path: Path) -> None:
     path.write_bytes(os.urandom(5000))
     with pytest.raises(keyrack.Corrupted):
         keyrack.Store(path)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_read_only_open_after_a_writer_crash_needs_recovery(path: Path) -> None:
+    crash_after(
+        """
+        import sys, time, keyrack
+        store = keyrack.Store(sys.argv[1])
+        store.issue(name="k")
+        print("ready", flush=True)
+        time.sleep(60)
+        """,
+        [str(path)],
+    )
+    try:
+        ro = keyrack.Store(path, read_only=True)
+    except keyrack.NeedsRecovery as e:  # the core may also find nothing to recover
+        assert e.code == "NEEDS_RECOVERY" and isinstance(e, keyrack.Error)
+        assert e.path == str(path)
+        assert "read-write" in str(e)
+    else:
+        assert len(ro.list()) == 1
+        ro.close()
+    keyrack.Store(path).close()  # a read-write open recovers it...
+    with keyrack.Store(path, read_only=True) as ro:  # ...and read-only opens work after
+        assert len(ro.list()) == 1

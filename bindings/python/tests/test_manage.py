@@ -106,3 +106,48 @@ def test_update_keywords_left_out_none_and_wrong(store: keyrack.Store) -> None:
     with pytest.raises(keyrack.NotFound):
         store.update("key_0000000000000000000000", name="x")
     assert store.get(a.id).name == "n"
+
+
+def test_add_credits_tops_up_atomically_and_is_audited(store: keyrack.Store) -> None:
+    a = store.issue(remaining=2)
+    assert store.verify(a.key).remaining == 1
+    r = store.add_credits(a.id, 10)  # the verify's spend is kept, unlike update(remaining=12)
+    assert isinstance(r, keyrack.KeyRecord) and r.remaining == 11
+    assert store.get(a.id).remaining == 11
+    assert store.verify(a.key, cost=11).remaining == 0
+    assert store.add_credits(a.id, 1).remaining == 1
+    events = list(store.iter_audit(id=a.id, kind="credits_added"))
+    assert [e.detail for e in events] == ["+10", "+1"]
+    assert [e.kind for e in store.audit(id=a.id)] == ["issued", "credits_added", "credits_added"]
+
+
+def test_add_credits_survives_a_reopen(path: Any, clock: keyrack.ManualClock) -> None:
+    with keyrack.Store(path, clock=clock) as s:
+        a = s.issue(remaining=5)
+        s.verify(a.key)
+        s.add_credits(a.id, 3)
+    with keyrack.Store(path, clock=clock) as s:
+        assert s.get(a.id).remaining == 7
+
+
+def test_add_credits_refusals(store: keyrack.Store) -> None:
+    unmetered = store.issue()
+    store.set_pool("org", 10)
+    shared = store.issue(owner="org", shared_credits=True)
+    for key in (unmetered, shared):  # nothing of its own to top up
+        with pytest.raises(keyrack.InvalidArgument) as e:
+            store.add_credits(key.id, 1)
+        assert e.value.field == "id"
+    metered = store.issue(remaining=2**64 - 2)
+    for bad in (0, -1, 2, 2**64):  # 2 overflows this balance
+        with pytest.raises(keyrack.InvalidArgument) as e:
+            store.add_credits(metered.id, bad)
+        assert e.value.field == "credits", bad
+    for wrong in ("1", 1.5, True, None):
+        with pytest.raises(TypeError):
+            store.add_credits(metered.id, wrong)  # type: ignore[arg-type]
+    with pytest.raises(keyrack.NotFound):
+        store.add_credits("key_0000000000000000000000", 1)
+    assert store.add_credits(metered.id, 1).remaining == 2**64 - 1
+    assert list(store.iter_audit(kind="credits_added")) == list(store.iter_audit(id=metered.id, kind="credits_added"))
+    assert len(list(store.iter_audit(kind="credits_added"))) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 import keyrack
 
-from conftest import START
+from conftest import START, crash_after
 
 
 def test_defaults(path: Path) -> None:
@@ -44,7 +45,7 @@ def test_context_manager_closes_even_on_error(path: Path) -> None:
 
 
 def test_use_after_close_raises_closed(path: Path) -> None:
-    s = keyrack.Store(path)
+    s = keyrack.Store(path, prefixes=["sk_old"])
     a = s.issue()
     s.close()
     s.close()  # harmless
@@ -61,6 +62,11 @@ def test_use_after_close_raises_closed(path: Path) -> None:
         lambda: s.import_json_lines(""),
         lambda: s.sync(),
         lambda: s.compact(),
+        lambda: s.add_prefix("sk_new"),
+        lambda: s.remove_prefix("sk_old"),  # one it accepts: an unknown one is refused first
+        lambda: s.add_credits(a.id, 1),
+        lambda: s.add_pool_credits("o", 1),
+        lambda: s.set_pool("o", 1),
     ):
         with pytest.raises(keyrack.Closed):
             call()
@@ -132,10 +138,108 @@ def test_open_option_errors_name_their_argument(tmp_path: Path) -> None:
         ({"flush_interval": timedelta(days=-1)}, "flush_interval"),
         ({"prefix": "\ud800"}, "prefix"),
         ({"prefixes": ["\ud800"]}, "prefixes"),
+        ({"credit_lease": 0}, "credit_lease"),  # the core's rule: at least 1
+        ({"credit_lease": -1}, "credit_lease"),
+        ({"credit_lease": 2**64}, "credit_lease"),
     ):
         with pytest.raises(keyrack.InvalidArgument) as e:
             keyrack.Store(tmp_path / "k.redb", **kwargs)
         assert e.value.field == field, kwargs
-    for bad in ({"leeway": 30}, {"cache_capacity": "10"}, {"read_only": "yes"}, {"colour": 1}):
+    for bad in ({"leeway": 30}, {"cache_capacity": "10"}, {"read_only": "yes"}, {"colour": 1},
+                {"credit_lease": "5"}, {"credit_lease": True}, {"credit_lease": 1.0}):
         with pytest.raises(TypeError):
             keyrack.Store(tmp_path / "k.redb", **bad)
+
+
+def test_health_of_a_healthy_store(store: keyrack.Store) -> None:
+    h = store.health()
+    assert isinstance(h, keyrack.Health)
+    assert h.ok is True and h.last_error is None
+    assert repr(h) == "Health(ok=True, last_error=None)"
+    store.issue(remaining=3)
+    store.sync()
+    assert store.health() == h  # a value: equal while nothing failed
+    other = store.path.with_name("other.redb")
+    keyrack.Store(other).close()
+    with keyrack.Store(other, read_only=True) as ro:
+        with pytest.raises(keyrack.ReadOnly):
+            ro.issue()
+        assert ro.health().ok  # a refused write is no storage fault
+    assert keyrack.Fault.__module__ == keyrack.Health.__module__ == "keyrack"
+
+
+def test_prefixes_change_only_by_add_and_remove(path: Path) -> None:
+    with keyrack.Store(path, prefix="sk_live", prefixes=["sk_test"]) as s:
+        live = s.issue("l")
+        test = s.issue("t", prefix="sk_test")
+    # A narrower list at open names prefixes; it never removes any.
+    with keyrack.Store(path, prefixes=["sk_live"]) as s:
+        assert s.verify(test.key) and s.prefixes == ["sk_live", "sk_test"]
+    # A prefix the store does not accept is refused at open, saying how to add it.
+    for kwargs, field in (({"prefixes": ["ak"]}, "prefixes"), ({"prefix": "ak"}, "prefix")):
+        with pytest.raises(keyrack.InvalidArgument) as e:
+            keyrack.Store(path, **kwargs)
+        assert e.value.field == field and "add_prefix" in str(e.value), kwargs
+    # Opened with the store's other prefix: this handle issues with it, nothing is saved.
+    with keyrack.Store(path, prefix="sk_test") as s:
+        assert s.default_prefix == "sk_test" and s.issue().key.startswith("sk_test_")
+        assert s.prefixes == ["sk_live", "sk_test"]
+        with pytest.raises(keyrack.InvalidArgument) as e:
+            s.remove_prefix("sk_test")  # the one this handle issues with
+        assert e.value.field == "prefix"
+    with keyrack.Store(path) as s:
+        assert s.default_prefix == "sk_live"
+        assert s.add_prefix("ak") == ["sk_live", "sk_test", "ak"]
+        assert s.add_prefix("ak") == ["sk_live", "sk_test", "ak"]  # already accepted: no change
+        assert s.issue(prefix="ak").key.startswith("ak_")
+        assert s.remove_prefix("sk_test") == ["sk_live", "ak"] == s.prefixes
+        assert s.verify(test.key).outcome == "malformed"  # at once, in this handle
+        assert s.verify(live.key)
+        for bad in ("sk_live", "nope"):  # the store's default; one it does not accept
+            with pytest.raises(keyrack.InvalidArgument) as e:
+                s.remove_prefix(bad)
+            assert e.value.field == "prefix", bad
+        with pytest.raises(keyrack.InvalidArgument) as e:
+            s.add_prefix("Bad_")
+        assert e.value.field == "prefix"
+        with pytest.raises(TypeError):
+            s.add_prefix(None)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            s.remove_prefix(b"ak")  # type: ignore[arg-type]
+        events = [(e.kind, e.id, e.detail) for e in s.iter_audit()
+                  if e.kind in ("prefix_added", "prefix_removed")]
+        assert events == [("prefix_added", "", "ak"), ("prefix_removed", "", "sk_test")]
+    with keyrack.Store(path) as s:
+        assert s.prefixes == ["sk_live", "ak"]  # durable
+    with keyrack.Store(path, read_only=True) as ro:
+        with pytest.raises(keyrack.ReadOnly):
+            ro.add_prefix("sk_more")
+
+
+def test_a_clean_close_forfeits_no_reserved_credit(path: Path) -> None:
+    with keyrack.Store(path, credit_lease=5) as s:
+        a = s.issue(remaining=100)
+        for _ in range(3):
+            assert s.verify(a.key)
+    with keyrack.Store(path) as s:
+        assert s.get(a.id).remaining == 97
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_crash_forfeits_at_most_the_credit_lease_and_gives_nothing_back(path: Path) -> None:
+    with keyrack.Store(path) as s:
+        a = s.issue(remaining=100)
+    crash_after(
+        """
+        import sys, keyrack, time
+        store = keyrack.Store(sys.argv[1], credit_lease=5)
+        for _ in range(3):
+            assert store.verify(sys.argv[2])
+        print("ready", flush=True)
+        time.sleep(60)
+        """,
+        [str(path), a.key],
+    )
+    with keyrack.Store(path) as s:
+        left = s.get(a.id).remaining
+        assert left is not None and 100 - 3 - 5 <= left <= 100 - 3, left

@@ -140,3 +140,15 @@ def test_audit_kinds_are_the_core_list() -> None:
     from typing import get_args
 
     assert keyrack.AUDIT_KINDS == list(get_args(keyrack.AuditKind))
+    assert len(keyrack.AUDIT_KINDS) == 12 and "AUDIT_KINDS" in keyrack.__all__
+    assert keyrack.AUDIT_KINDS is keyrack._keyrack.AUDIT_KINDS  # the core's list, at the top level
+
+
+def test_statuses_are_the_core_list(store: keyrack.Store) -> None:
+    from typing import get_args
+
+    assert keyrack.STATUSES is keyrack._keyrack.STATUSES and "STATUSES" in keyrack.__all__
+    assert keyrack.STATUSES == list(get_args(keyrack.Status))
+    assert keyrack.STATUSES == ["active", "revoked", "disabled", "expired"]
+    for status in keyrack.STATUSES:  # each one is a filter list() takes
+        assert list(store.list(status=status)) == []

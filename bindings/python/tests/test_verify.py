@@ -183,3 +183,36 @@ def test_verify_headers_on_a_closed_store_raises_closed(path: Any) -> None:
     for headers in ({}, {"x-api-key": "kr_x"}):
         with pytest.raises(keyrack.Closed):
             s.verify_headers(headers)
+
+
+def test_read_only_handles_refuse_to_spend_and_check_with_cost_zero(path: Any) -> None:
+    with keyrack.Store(path) as s:
+        metered = s.issue("m", remaining=3)
+        s.set_pool("org", 5)
+        shared = s.issue("s", owner="org", shared_credits=True)
+        limited = s.issue("l", rate_limit=keyrack.RateLimit(1, timedelta(minutes=1)))
+        plain = s.issue("p")
+    a = keyrack.Store(path, read_only=True)
+    b = keyrack.Store(path, read_only=True)  # read-only handles may share the file
+    try:
+        for ro in (a, b):
+            for k in (metered, shared, limited):
+                with pytest.raises(keyrack.ReadOnly) as e:
+                    ro.verify(k.key)  # it could not record the spend: it grants none
+                assert e.value.code == "READ_ONLY"
+                with pytest.raises(keyrack.ReadOnly):
+                    ro.verify_headers({"x-api-key": k.key}, cost=1)
+                check = ro.verify(k.key, cost=0)  # cost 0 checks without spending
+                assert check and check.outcome == "valid"
+            assert ro.verify(plain.key)
+            assert ro.verify(plain.key, cost=5)  # nothing to spend on an unmetered key
+            assert ro.verify("kr_junk").outcome == "malformed"  # outcomes stay values
+    finally:
+        a.close()
+        b.close()
+    with keyrack.Store(path) as s:
+        assert s.get(metered.id).remaining == 3
+        pool = s.pool("org")
+        assert pool is not None and pool.remaining == 5
+        assert s.verify(limited.key)
+        assert s.verify(limited.key).outcome == "rate_limited"

@@ -14,7 +14,7 @@ file, and verify them in-process::
 Outcomes are values (``keyrack.Outcome``), never exceptions; store failures
 raise subclasses of ``keyrack.Error``. The core's lists are here as they are:
 ``keyrack.OUTCOMES`` (name, HTTP status, message), ``keyrack.ERROR_KINDS``
-(code, number) and ``keyrack.AUDIT_KINDS``.
+(code, number), ``keyrack.AUDIT_KINDS`` and ``keyrack.STATUSES``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from keyrack._errors import (
     IncompatibleVersion,
     InvalidArgument,
     Io,
+    NeedsRecovery,
     NotFound,
     PepperMismatch,
     ReadOnly,
@@ -43,7 +44,10 @@ from keyrack._keyrack import (
     ERROR_KINDS,
     FORMAT_VERSION,
     OUTCOMES,
+    STATUSES,
     AuditEvent,
+    Fault,
+    Health,
     ImportCheck,
     Issued,
     KeyIterator,
@@ -98,6 +102,7 @@ __all__ = [
     "ERROR_KINDS",
     "FORMAT_VERSION",
     "OUTCOMES",
+    "STATUSES",
     "AlreadyOpen",
     "AuditEvent",
     "AuditKind",
@@ -107,6 +112,8 @@ __all__ = [
     "Closed",
     "Corrupted",
     "Error",
+    "Fault",
+    "Health",
     "IncompatibleVersion",
     "InvalidArgument",
     "Io",
@@ -115,6 +122,7 @@ __all__ = [
     "KeyIterator",
     "KeyRecord",
     "ManualClock",
+    "NeedsRecovery",
     "NotFound",
     "Outcome",
     "Page",

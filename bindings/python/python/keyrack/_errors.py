@@ -87,6 +87,15 @@ class Closed(Error, ValueError):
     code = "CLOSED"
 
 
+class NeedsRecovery(Error):
+    """A read-only open found a file whose writer stopped without closing it
+    (it crashed). Nothing acknowledged is lost: open it read-write once to
+    recover it, then read-only opens work again. ``path`` is the file."""
+
+    code = "NEEDS_RECOVERY"
+    path: Optional[str] = None
+
+
 #: Every class by its ``code``; the native module raises through this table.
 BY_CODE: Dict[str, Type[Error]] = {
     cls.code: cls
@@ -102,6 +111,7 @@ BY_CODE: Dict[str, Type[Error]] = {
         ReadOnly,
         Io,
         Closed,
+        NeedsRecovery,
     )
 }
 

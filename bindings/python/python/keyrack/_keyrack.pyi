@@ -32,6 +32,8 @@ __all__ = [
     "DEFAULT_PREFIX",
     "ERROR_KINDS",
     "FORMAT_VERSION",
+    "Fault",
+    "Health",
     "ImportCheck",
     "Issued",
     "KEY_REGEX",
@@ -44,6 +46,7 @@ __all__ = [
     "Pool",
     "RateLimit",
     "Refill",
+    "STATUSES",
     "Store",
     "Verification",
     "__version__",
@@ -63,6 +66,8 @@ ERROR_KINDS: List[Tuple[str, int]]
 OUTCOMES: List[Tuple[str, int, str]]
 #: Every audit event kind (``AuditKind::ALL``).
 AUDIT_KINDS: List[AuditKind]
+#: Every key status (``Status::ALL``).
+STATUSES: List[Status]
 
 @final
 class RateLimit:
@@ -230,6 +235,34 @@ class ImportCheck:
         ...
 
 @final
+class Fault:
+    """One storage failure, as ``Health.last_error`` reports it."""
+
+    @property
+    def kind(self) -> str:
+        """The error's code: ``"IO"`` or ``"CORRUPTED"``."""
+        ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def background(self) -> bool:
+        """Whether the background counter flush met it (no caller saw it)."""
+        ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Health:
+    """How the store's storage is doing (``Store.health()``)."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def last_error(self) -> Optional[Fault]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
 class ManualClock:
     """A test clock that moves only when told to; pass as ``Store(clock=...)``."""
 
@@ -268,6 +301,7 @@ class Store:
         leeway: Optional[timedelta] = None,
         flush_interval: Optional[timedelta] = None,
         cache_capacity: Optional[int] = None,
+        credit_lease: Optional[int] = None,
         check_integrity: bool = True,
     ) -> Store: ...
     @property
@@ -278,6 +312,9 @@ class Store:
     def prefixes(self) -> List[str]: ...
     @property
     def read_only(self) -> bool: ...
+    def add_prefix(self, prefix: str) -> List[str]: ...
+    def remove_prefix(self, prefix: str) -> List[str]: ...
+    def health(self) -> Health: ...
     def verify(
         self, key: str, *, scopes: Optional[Iterable[str]] = None, cost: Optional[int] = None
     ) -> Verification: ...
@@ -364,8 +401,10 @@ class Store:
     def disable(self, id: str) -> KeyRecord: ...
     def revoke(self, id: str) -> KeyRecord: ...
     def rotate(self, id: str, *, grace: Optional[timedelta] = None) -> Issued: ...
+    def add_credits(self, id: str, credits: int) -> KeyRecord: ...
     def purge(self, older_than: Optional[timedelta] = None) -> int: ...
     def set_pool(self, owner: str, remaining: int, *, refill: Optional[Refill] = None) -> Pool: ...
+    def add_pool_credits(self, owner: str, credits: int) -> Pool: ...
     def pool(self, owner: str) -> Optional[Pool]: ...
     @overload
     def export(self, file: None = None) -> str: ...

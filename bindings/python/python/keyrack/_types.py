@@ -7,11 +7,27 @@ from typing import Iterable, Literal, Mapping, Optional, Tuple, TypedDict, Union
 
 from keyrack._keyrack import RateLimit, Refill
 
-#: A key's lifecycle state, as ``Store.list(status=...)`` filters it.
+#: A key's lifecycle state, as ``Store.list(status=...)`` filters it
+#: (``keyrack.STATUSES``, in the same order).
 Status = Literal["active", "revoked", "disabled", "expired"]
 
-#: What an audit event records.
-AuditKind = Literal["issued", "revoked", "rotated", "updated", "enabled", "disabled", "purged"]
+#: What an audit event records (``keyrack.AUDIT_KINDS``, in the same order).
+#: Events about pools and prefixes (``pool_set``, ``pool_credits_added``,
+#: ``prefix_added``, ``prefix_removed``) have an empty ``id``.
+AuditKind = Literal[
+    "issued",
+    "revoked",
+    "rotated",
+    "updated",
+    "enabled",
+    "disabled",
+    "purged",
+    "credits_added",
+    "pool_set",
+    "pool_credits_added",
+    "prefix_added",
+    "prefix_removed",
+]
 
 #: Request headers: a mapping (dict, framework header objects) or (name, value) pairs.
 Headers = Union[
