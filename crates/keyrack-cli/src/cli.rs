@@ -20,7 +20,7 @@ Exit codes:
   4   no store file at the path (only `issue` creates one)
   5   the store file is held by another process
   6   the file is damaged, not a keyrack store, or of an unsupported version
-  7   a write on a store opened with --read-only
+  7   a write on a store opened with --read-only (a verify that would spend too)
   8   the pepper does not match the store's
   9   --read-only found a store whose writer crashed: open it once without --read-only
   verify: 10 malformed, 11 not_found, 12 expired (401 class)
@@ -48,7 +48,8 @@ pub struct Cli {
     pub db: Option<PathBuf>,
 
     /// Open the store without writing: several tools may read at once, but
-    /// not while a writer holds the file. Writing verbs then fail (exit 7).
+    /// not while a writer holds the file. Writing verbs then fail (exit 7), as
+    /// does a verify that would spend credits or rate-limit tokens (--check does not).
     #[arg(long, global = true)]
     pub read_only: bool,
 
@@ -157,8 +158,8 @@ pub enum Command {
     )]
     Import(ImportArgs),
 
-    /// Show a key's credits, or top them up with --add (atomically: verifies
-    /// spending meanwhile are kept).
+    /// Show a key's credits, or top them up with --add (in one write, relative
+    /// to the balance the store holds).
     #[command(after_help = "Example:\n  keyrack credits key_4Hc9XwQm2Lr8TvBn3Kd7Yp --add 1000")]
     Credits(CreditsArgs),
 
@@ -407,7 +408,7 @@ pub struct PoolArgs {
     /// the pool's refill).
     #[arg(long, value_name = "N/PERIOD", value_parser = parse_refill, requires = "set")]
     pub refill: Option<Refill>,
-    /// Add N credits to the pool, atomically (verifies spending meanwhile are kept).
+    /// Add N credits to the pool, in one write relative to its balance.
     #[arg(long, value_name = "N")]
     pub add: Option<u64>,
 }

@@ -18,6 +18,11 @@
 //!   message that parses as a key is replaced by its hint.
 //! * JSON times are milliseconds since the Unix epoch (the core's serde shape);
 //!   text output prints RFC 3339 in UTC.
+//! * A run verifies at most once, so it opens the store with a credit lease
+//!   of 1: a metered verify reserves exactly its cost, and a run killed
+//!   mid-verify forfeits at most that (credits are never oversold).
+//! * The default prefix is fixed when the store is created; the accepted
+//!   ones change only through `prefixes --accept/--remove` (audited).
 #![deny(missing_docs)]
 
 use std::ffi::OsString;
