@@ -67,6 +67,23 @@ def restore(store: keyrack.Store, lines: Path) -> int:
     return store.import_json_lines(text)
 
 
+def healthz(store: keyrack.Store) -> Response:
+    """A readiness probe: 503 while the store's last write or background
+    flush failed (it heals by itself once the fault clears)."""
+    h: keyrack.Health = store.health()
+    if h.ok:
+        return 200, {"status": "ok"}
+    fault: Optional[keyrack.Fault] = h.last_error
+    detail = f"{fault.kind} at {fault.at.isoformat()}: {fault.message}" if fault else "unknown"
+    return 503, {"status": "degraded", "detail": detail}
+
+
+def top_up(store: keyrack.Store, key_id: str, credits: int) -> Optional[int]:
+    """Adds credits to a metered key; the new balance (None if unmetered)."""
+    record: KeyRecord = store.add_credits(key_id, credits)
+    return record.remaining
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as d, keyrack.Store(Path(d) / "keys.redb") as store:
         keys = onboard(store, "org_1", ["web", "cron"])
@@ -90,6 +107,9 @@ def main() -> None:
                 restore(copy, Path(d) / "keys.jsonl")
             except ValueError as e:
                 assert "already here" in str(e)
+        assert healthz(store) == (200, {"status": "ok"})
+        metered = store.issue(name="trial", remaining=2)
+        assert top_up(store, metered.id, 3) == 5
         print("ok")
 
 
