@@ -385,6 +385,7 @@ impl Store {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        self.inner.usable()?;
         format::validate_prefix(prefix).map_err(|e| Error::invalid("prefix", e.to_string()))?;
         self.change_prefixes(prefix, true)
     }
@@ -394,6 +395,7 @@ impl Store {
     /// prefix, and the one this handle issues with, cannot be removed.
     /// Audited as `prefix_removed`; returns the accepted prefixes.
     pub fn remove_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        self.inner.usable()?;
         let current = self.inner.prefixes.load();
         if current.first().map(String::as_str) == Some(prefix)
             || self.inner.default_prefix == prefix
