@@ -610,6 +610,8 @@ fn opening_never_rewrites_the_accepted_prefixes() {
     assert_eq!(count_audit(&s, AuditKind::PrefixAdded), 1);
     assert_eq!(count_audit(&s, AuditKind::PrefixRemoved), 1);
     s.close().unwrap();
+    assert_eq!(s.remove_prefix("zz").unwrap_err().kind(), ErrorKind::Closed);
+    assert_eq!(s.add_prefix("zz").unwrap_err().kind(), ErrorKind::Closed);
     assert_eq!(f.open().prefixes(), ["sk_live", "ak"]);
 }
 
