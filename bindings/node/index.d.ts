@@ -117,6 +117,16 @@ export declare class Store {
   /** `update` on the libuv pool. */
   updateAsync(id: string, changes: UpdateOptions): Promise<KeyRecord>
   /**
+   * Adds `credits` to a metered key's balance, atomically: credits spent
+   * meanwhile are kept (an `update` with the sum would lose them). Audited
+   * as `credits_added`. Throws `KEYRACK_INVALID_ARGUMENT` with field `id`
+   * for a key that is unmetered or spends its owner's pool (see
+   * `addPoolCredits`), field `credits` for 0 or a balance that would overflow.
+   */
+  addCredits(id: string, credits: number): KeyRecord
+  /** `addCredits` on the libuv pool. */
+  addCreditsAsync(id: string, credits: number): Promise<KeyRecord>
+  /**
    * Removes revoked and expired records (and rotated-out secrets) at least
    * `olderThan` ms past; returns how many records were removed.
    */
@@ -127,10 +137,38 @@ export declare class Store {
   constructor(path: string, options?: StoreOptions)
   /** The store file's path. */
   get path(): string
-  /** The default prefix of issued keys. */
+  /** The prefix this handle issues keys with when an issue names none. */
   get prefix(): string
-  /** Every accepted prefix, the default first. */
+  /**
+   * Every accepted prefix, the store's default first (read fresh: it
+   * follows `addPrefix` and `removePrefix`).
+   */
   get prefixes(): Array<string>
+  /**
+   * Makes the store accept keys and issues with `prefix`, durably and for
+   * every handle opened after; audited as `prefix_added`. Returns the
+   * accepted prefixes. Adding one it accepts changes nothing.
+   */
+  addPrefix(prefix: string): Array<string>
+  /** `addPrefix` on the libuv pool. */
+  addPrefixAsync(prefix: string): Promise<string[]>
+  /**
+   * Stops accepting `prefix`: its keys verify as `malformed` from then on.
+   * The store's default prefix and this handle's issue prefix cannot be
+   * removed (`KEYRACK_INVALID_ARGUMENT`, field `prefix`), nor one the store
+   * does not accept. Audited as `prefix_removed`; returns the accepted prefixes.
+   */
+  removePrefix(prefix: string): Array<string>
+  /** `removePrefix` on the libuv pool. */
+  removePrefixAsync(prefix: string): Promise<string[]>
+  /**
+   * How the storage is doing: `ok` is false after a failed write or
+   * background counter flush until a later one succeeds (after an I/O
+   * fault the store reopens its file by itself on the next write);
+   * `lastError` is the most recent failure, kept after it heals. Reads
+   * memory only; works on a closed store too.
+   */
+  health(): Health
   /** Whether the store was opened read-only. */
   get readOnly(): boolean
   /**
@@ -151,10 +189,25 @@ export declare class Store {
   compact(): boolean
   /** `compact` on the libuv pool. */
   compactAsync(): Promise<boolean>
-  /** Sets an owner's shared credit pool, spent by its keys issued with `sharedCredits`. */
+  /**
+   * Sets an owner's shared credit pool, spent by its keys issued with
+   * `sharedCredits`, to `remaining` credits. `refill` replaces the pool's
+   * refill when given; left out, the pool keeps the one it
+   * has. Audited as `pool_set` (an event with an empty `id`).
+   */
   setPool(owner: string, pool: Pool): Pool
   /** `setPool` on the libuv pool. */
   setPoolAsync(owner: string, pool: Pool): Promise<Pool>
+  /**
+   * Adds `credits` to an owner's pool, atomically (credits spent meanwhile
+   * are kept). Audited as `pool_credits_added` (an event with an empty
+   * `id`). Throws `KEYRACK_INVALID_ARGUMENT` with field `owner` when the
+   * owner has no pool (`setPool` makes one), field `credits` for 0 or a
+   * balance that would overflow.
+   */
+  addPoolCredits(owner: string, credits: number): Pool
+  /** `addPoolCredits` on the libuv pool. */
+  addPoolCreditsAsync(owner: string, credits: number): Promise<Pool>
   /** An owner's credit pool (live), or `null` when it has none. */
   pool(owner: string): Pool | null
   /** `pool` on the libuv pool. */
@@ -256,14 +309,14 @@ export interface AuditEvent {
   /** Order among events of the same millisecond. */
   seq: number
   kind: AuditKind
-  /** The key's id. */
+  /** The key's id (empty for events about pools and prefixes). */
   id: string
   /** Details for people (e.g. the fields an update changed). */
   detail: string
 }
 
 /** What an audit event records. */
-export type AuditKind = 'issued' | 'revoked' | 'rotated' | 'updated' | 'enabled' | 'disabled' | 'purged'
+export type AuditKind = 'issued' | 'revoked' | 'rotated' | 'updated' | 'enabled' | 'disabled' | 'purged' | 'credits_added' | 'pool_set' | 'pool_credits_added' | 'prefix_added' | 'prefix_removed'
 
 /**
  * Which audit events to read, oldest first. A property that names none
@@ -304,7 +357,7 @@ export interface Denied {
 export declare const ERROR_CODES: ReadonlyArray<ErrorCode>
 
 /** The `code` of every error keyrack throws. */
-export type ErrorCode = 'KEYRACK_INVALID_ARGUMENT' | 'KEYRACK_NOT_FOUND' | 'KEYRACK_ALREADY_OPEN' | 'KEYRACK_WRONG_PROCESS' | 'KEYRACK_PEPPER_MISMATCH' | 'KEYRACK_INCOMPATIBLE_VERSION' | 'KEYRACK_CORRUPTED' | 'KEYRACK_READ_ONLY' | 'KEYRACK_IO' | 'KEYRACK_CLOSED'
+export type ErrorCode = 'KEYRACK_INVALID_ARGUMENT' | 'KEYRACK_NOT_FOUND' | 'KEYRACK_ALREADY_OPEN' | 'KEYRACK_WRONG_PROCESS' | 'KEYRACK_PEPPER_MISMATCH' | 'KEYRACK_INCOMPATIBLE_VERSION' | 'KEYRACK_CORRUPTED' | 'KEYRACK_READ_ONLY' | 'KEYRACK_IO' | 'KEYRACK_CLOSED' | 'KEYRACK_NEEDS_RECOVERY'
 
 /** Every error `code` keyrack can throw (a fresh copy of `ERROR_CODES`). */
 export declare function errorCodes(): ErrorCode[]
@@ -317,6 +370,32 @@ export declare function errorCodes(): ErrorCode[]
  * (`outcomeInfo('missing')`). `store.verifyHeaders` does both steps at once.
  */
 export declare function extractKey(headers: Record<string, string | string[] | undefined> | { get(name: string): string | null }): string | null
+
+/** A storage failure as `health()` reports it. */
+export interface Fault {
+  /** Its error code (`KEYRACK_IO` or `KEYRACK_CORRUPTED`). */
+  code: ErrorCode
+  /** Its message (never a secret). */
+  message: string
+  /** When it happened. */
+  at: Date
+  /** Whether the background counter flush met it (no call threw it). */
+  background: boolean
+}
+
+/** How the store's storage is doing, from `health()`. */
+export interface Health {
+  /**
+   * `false` from a failed write or background flush until a later one
+   * succeeds (the store reopens its file and retries by itself).
+   */
+  ok: boolean
+  /**
+   * The most recent storage failure, kept after the store heals; `null`
+   * when there was none.
+   */
+  lastError: Fault | null
+}
 
 /** What `checkImportJsonLines` found: the text would import. */
 export interface ImportCheck {
@@ -495,11 +574,24 @@ export interface RotateOptions {
   grace?: number
 }
 
+/**
+ * Every status a key can be in (`KeyRecord.status`, `list({status})`),
+ * from the core's `Status::ALL`.
+ */
+export declare const STATUSES: ReadonlyArray<KeyStatus>
+
 /** How to open a store. A property that names none of these throws a `TypeError`. */
 export interface StoreOptions {
-  /** Default prefix of issued keys (a new store defaults to `kr`). */
+  /**
+   * The prefix this handle issues keys with: a new store's default
+   * (defaults to `kr`); an existing store must already accept it (else
+   * `KEYRACK_INVALID_ARGUMENT`: add it with `addPrefix`).
+   */
   prefix?: string
-  /** Further accepted prefixes (replacing the saved set). */
+  /**
+   * Further accepted prefixes of a new store. An existing store must
+   * already accept each one; opening never changes the accepted set.
+   */
   prefixes?: Array<string>
   /** 32 bytes kept outside the file (e.g. `Buffer.from(process.env.PEPPER, 'hex')`). */
   pepper?: Uint8Array
@@ -515,6 +607,12 @@ export interface StoreOptions {
   flushInterval?: number
   /** Most keys kept in the verify cache (default 1,000,000). */
   cacheCapacity?: number
+  /**
+   * Most credits a metered key or pool reserves in the file ahead of
+   * spending them (default 100, at least 1): a crash forfeits at most
+   * this many per spending key or pool, a clean close none.
+   */
+  creditLease?: number
 }
 
 /**

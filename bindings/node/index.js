@@ -849,3 +849,4 @@ module.exports.KeyStatus = nativeBinding.KeyStatus
 module.exports.Outcome = nativeBinding.Outcome
 module.exports.outcomeInfo = nativeBinding.outcomeInfo
 module.exports.OUTCOMES = nativeBinding.OUTCOMES
+module.exports.STATUSES = nativeBinding.STATUSES

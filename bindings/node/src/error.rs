@@ -147,6 +147,9 @@ pub fn sample(kind: ErrorKind) -> Option<Error> {
         ErrorKind::ReadOnly => Error::ReadOnly,
         ErrorKind::Io => Error::Io(std::io::Error::other("a sample error")),
         ErrorKind::Closed => Error::Closed,
+        ErrorKind::NeedsRecovery => Error::NeedsRecovery {
+            path: "sample.redb".into(),
+        },
         _ => return None,
     })
 }

@@ -92,6 +92,21 @@ pub enum AuditKind {
     Disabled,
     #[napi(value = "purged")]
     Purged,
+    /// `addCredits` topped up a key's balance.
+    #[napi(value = "credits_added")]
+    CreditsAdded,
+    /// `setPool` set an owner's pool (the event's `id` is empty).
+    #[napi(value = "pool_set")]
+    PoolSet,
+    /// `addPoolCredits` topped up an owner's pool (the event's `id` is empty).
+    #[napi(value = "pool_credits_added")]
+    PoolCreditsAdded,
+    /// `addPrefix` made the store accept a prefix (the event's `id` is empty).
+    #[napi(value = "prefix_added")]
+    PrefixAdded,
+    /// `removePrefix` stopped the store accepting a prefix (the event's `id` is empty).
+    #[napi(value = "prefix_removed")]
+    PrefixRemoved,
 }
 
 /// The `code` of every error keyrack throws.
@@ -127,11 +142,16 @@ pub enum ErrorCode {
     /// The store was closed.
     #[napi(value = "KEYRACK_CLOSED")]
     Closed,
+    /// A read-only open of a file whose writer crashed: open it once without
+    /// `readOnly` to recover it, then read-only opens work again.
+    #[napi(value = "KEYRACK_NEEDS_RECOVERY")]
+    NeedsRecovery,
 }
 
 /// A frozen JavaScript array of strings listed by the core, typed
 /// `ReadonlyArray<T>` in `index.d.ts`: the lists below are the core's
-/// (`Outcome::ALL`, `ErrorKind::ALL`, `AuditKind::ALL`), never a copy.
+/// (`Outcome::ALL`, `ErrorKind::ALL`, `AuditKind::ALL`, `Status::ALL`), never
+/// a copy.
 pub struct ReadonlyArray<T>(PhantomData<T>, fn() -> Vec<String>);
 
 impl<T> ToNapiValue for ReadonlyArray<T> {
@@ -178,6 +198,13 @@ fn audit_kind_names() -> Vec<String> {
         .collect()
 }
 
+fn status_names() -> Vec<String> {
+    keyrack::Status::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
 /// Every outcome a verify can answer, in the order the checks run
 /// (`missing` last), from the core's `Outcome::ALL`.
 #[napi]
@@ -190,6 +217,11 @@ pub const ERROR_CODES: ReadonlyArray<ErrorCode> = ReadonlyArray(PhantomData, err
 /// Every kind of audit event, from the core's `AuditKind::ALL`.
 #[napi]
 pub const AUDIT_KINDS: ReadonlyArray<AuditKind> = ReadonlyArray(PhantomData, audit_kind_names);
+
+/// Every status a key can be in (`KeyRecord.status`, `list({status})`),
+/// from the core's `Status::ALL`.
+#[napi]
+pub const STATUSES: ReadonlyArray<KeyStatus> = ReadonlyArray(PhantomData, status_names);
 
 /// Every error `code` keyrack can throw (a fresh copy of `ERROR_CODES`).
 #[napi(ts_return_type = "ErrorCode[]")]

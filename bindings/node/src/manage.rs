@@ -1,5 +1,5 @@
 //! Changing keys already issued: `revoke`, `enable`, `disable`, `update`,
-//! `purge`, each with its `…Async` twin.
+//! `addCredits`, `purge`, each with its `…Async` twin.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -126,6 +126,12 @@ fn update_args(
     Ok((id, o))
 }
 
+/// A top-up: a whole number of credits (the core refuses 0 and overflow).
+pub(crate) fn credits_arg(v: Option<Unknown<'_>>) -> Fallible<u64> {
+    let n = required::<f64>(v, "credits", "a number")?;
+    Ok(count("credits", n)?)
+}
+
 fn purge_args(v: Option<Unknown<'_>>) -> Fallible<Duration> {
     match options::<PurgeOptions>(v, "options", "an object")?.and_then(|o| o.older_than) {
         Some(ms) => Ok(millis("olderThan", ms)?),
@@ -154,6 +160,17 @@ impl Store {
         let store = self.inner.clone();
         Op::from(update_args(id, changes), move |(id, change)| {
             let r = store.update(&id, change)?;
+            Ok(KeyRecord::from_core(&r, store.clock().now()))
+        })
+    }
+
+    fn add_credits_op(&self, id: Option<Unknown>, credits: Option<Unknown>) -> Op<KeyRecord> {
+        let store = self.inner.clone();
+        let args = required::<String>(id, "id", "a string")
+            .map_err(Into::into)
+            .and_then(|id| Ok((id, credits_arg(credits)?)));
+        Op::from(args, move |(id, credits)| {
+            let r = store.add_credits(&id, credits)?;
             Ok(KeyRecord::from_core(&r, store.clock().now()))
         })
     }
@@ -243,6 +260,31 @@ impl Store {
         #[napi(ts_arg_type = "UpdateOptions")] changes: Unknown,
     ) -> AsyncTask<Op<KeyRecord>> {
         self.update_op(Some(id), Some(changes)).promise()
+    }
+
+    /// Adds `credits` to a metered key's balance, atomically: credits spent
+    /// meanwhile are kept (an `update` with the sum would lose them). Audited
+    /// as `credits_added`. Throws `KEYRACK_INVALID_ARGUMENT` with field `id`
+    /// for a key that is unmetered or spends its owner's pool (see
+    /// `addPoolCredits`), field `credits` for 0 or a balance that would overflow.
+    #[napi]
+    pub fn add_credits(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] id: Unknown,
+        #[napi(ts_arg_type = "number")] credits: Unknown,
+    ) -> Result<KeyRecord> {
+        self.add_credits_op(Some(id), Some(credits)).sync(&env)
+    }
+
+    /// `addCredits` on the libuv pool.
+    #[napi(ts_return_type = "Promise<KeyRecord>")]
+    pub fn add_credits_async(
+        &self,
+        #[napi(ts_arg_type = "string")] id: Unknown,
+        #[napi(ts_arg_type = "number")] credits: Unknown,
+    ) -> AsyncTask<Op<KeyRecord>> {
+        self.add_credits_op(Some(id), Some(credits)).promise()
     }
 
     /// Removes revoked and expired records (and rotated-out secrets) at least

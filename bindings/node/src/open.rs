@@ -1,5 +1,6 @@
 //! The `Store` class and its life: the constructor and its options,
-//! `close`, `sync`, `compact`. Each other room (`verify.rs`, `issue.rs`,
+//! `close`, `sync`, `compact`, `health`, and the accepted prefixes
+//! (`addPrefix`, `removePrefix`). Each other room (`verify.rs`, `issue.rs`,
 //! `manage.rs`, `read.rs`, `pool.rs`, `transfer.rs`) adds its verbs in its
 //! own `#[napi] impl Store` block, as the core's rooms do.
 
@@ -8,8 +9,8 @@ use napi::{Env, Unknown};
 use napi_derive::napi;
 
 use crate::clock::ClockArg;
-use crate::convert::{count, millis, required};
-use crate::error::{Fallible, throwable};
+use crate::convert::{JsDate, count, millis, required};
+use crate::error::{Fallible, code, throwable};
 use crate::options::known;
 use crate::task::Op;
 
@@ -24,9 +25,12 @@ pub struct Store {
 /// How to open a store. A property that names none of these throws a `TypeError`.
 #[napi(object, object_to_js = false)]
 pub struct StoreOptions {
-    /// Default prefix of issued keys (a new store defaults to `kr`).
+    /// The prefix this handle issues keys with: a new store's default
+    /// (defaults to `kr`); an existing store must already accept it (else
+    /// `KEYRACK_INVALID_ARGUMENT`: add it with `addPrefix`).
     pub prefix: Option<String>,
-    /// Further accepted prefixes (replacing the saved set).
+    /// Further accepted prefixes of a new store. An existing store must
+    /// already accept each one; opening never changes the accepted set.
     pub prefixes: Option<Vec<String>>,
     /// 32 bytes kept outside the file (e.g. `Buffer.from(process.env.PEPPER, 'hex')`).
     pub pepper: Option<Uint8Array>,
@@ -43,6 +47,10 @@ pub struct StoreOptions {
     pub flush_interval: Option<f64>,
     /// Most keys kept in the verify cache (default 1,000,000).
     pub cache_capacity: Option<f64>,
+    /// Most credits a metered key or pool reserves in the file ahead of
+    /// spending them (default 100, at least 1): a crash forfeits at most
+    /// this many per spending key or pool, a clean close none.
+    pub credit_lease: Option<f64>,
 }
 
 known!(StoreOptions {
@@ -54,7 +62,8 @@ known!(StoreOptions {
     clock,
     leeway,
     flush_interval,
-    cache_capacity
+    cache_capacity,
+    credit_lease
 });
 
 impl StoreOptions {
@@ -79,7 +88,50 @@ impl StoreOptions {
         if let Some(n) = self.cache_capacity {
             o.cache_capacity = usize::try_from(count("cacheCapacity", n)?).unwrap_or(usize::MAX);
         }
+        if let Some(n) = self.credit_lease {
+            o.credit_lease = count("creditLease", n)?;
+        }
         Ok(o)
+    }
+}
+
+/// A storage failure as `health()` reports it.
+#[napi(object, object_from_js = false)]
+pub struct Fault {
+    /// Its error code (`KEYRACK_IO` or `KEYRACK_CORRUPTED`).
+    #[napi(ts_type = "ErrorCode")]
+    pub code: String,
+    /// Its message (never a secret).
+    pub message: String,
+    /// When it happened.
+    #[napi(ts_type = "Date")]
+    pub at: JsDate,
+    /// Whether the background counter flush met it (no call threw it).
+    pub background: bool,
+}
+
+/// How the store's storage is doing, from `health()`.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct Health {
+    /// `false` from a failed write or background flush until a later one
+    /// succeeds (the store reopens its file and retries by itself).
+    pub ok: bool,
+    /// The most recent storage failure, kept after the store heals; `null`
+    /// when there was none.
+    pub last_error: Option<Fault>,
+}
+
+impl Health {
+    fn from_core(h: keyrack::Health) -> Self {
+        Health {
+            ok: h.ok,
+            last_error: h.last_error.map(|f| Fault {
+                code: code(f.kind),
+                message: f.message,
+                at: JsDate(f.at),
+                background: f.background,
+            }),
+        }
     }
 }
 
@@ -92,6 +144,18 @@ impl Store {
     fn compact_op(&self) -> Op<bool> {
         let store = self.inner.clone();
         Op::new(move || Ok(store.compact()?))
+    }
+
+    fn prefix_op(
+        &self,
+        prefix: Option<Unknown>,
+        f: fn(&keyrack::Store, &str) -> keyrack::Result<Vec<String>>,
+    ) -> Op<Vec<String>> {
+        let store = self.inner.clone();
+        Op::from(
+            required::<String>(prefix, "prefix", "a string").map_err(Into::into),
+            move |p| Ok(f(&store, &p)?),
+        )
     }
 }
 
@@ -121,16 +185,74 @@ impl Store {
         self.inner.path().to_string_lossy().into_owned()
     }
 
-    /// The default prefix of issued keys.
+    /// The prefix this handle issues keys with when an issue names none.
     #[napi(getter)]
     pub fn prefix(&self) -> String {
         self.inner.default_prefix().to_owned()
     }
 
-    /// Every accepted prefix, the default first.
+    /// Every accepted prefix, the store's default first (read fresh: it
+    /// follows `addPrefix` and `removePrefix`).
     #[napi(getter)]
     pub fn prefixes(&self) -> Vec<String> {
-        self.inner.prefixes().to_vec()
+        self.inner.prefixes()
+    }
+
+    /// Makes the store accept keys and issues with `prefix`, durably and for
+    /// every handle opened after; audited as `prefix_added`. Returns the
+    /// accepted prefixes. Adding one it accepts changes nothing.
+    #[napi]
+    pub fn add_prefix(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] prefix: Unknown,
+    ) -> Result<Vec<String>> {
+        self.prefix_op(Some(prefix), keyrack::Store::add_prefix)
+            .sync(&env)
+    }
+
+    /// `addPrefix` on the libuv pool.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub fn add_prefix_async(
+        &self,
+        #[napi(ts_arg_type = "string")] prefix: Unknown,
+    ) -> AsyncTask<Op<Vec<String>>> {
+        self.prefix_op(Some(prefix), keyrack::Store::add_prefix)
+            .promise()
+    }
+
+    /// Stops accepting `prefix`: its keys verify as `malformed` from then on.
+    /// The store's default prefix and this handle's issue prefix cannot be
+    /// removed (`KEYRACK_INVALID_ARGUMENT`, field `prefix`), nor one the store
+    /// does not accept. Audited as `prefix_removed`; returns the accepted prefixes.
+    #[napi]
+    pub fn remove_prefix(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] prefix: Unknown,
+    ) -> Result<Vec<String>> {
+        self.prefix_op(Some(prefix), keyrack::Store::remove_prefix)
+            .sync(&env)
+    }
+
+    /// `removePrefix` on the libuv pool.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub fn remove_prefix_async(
+        &self,
+        #[napi(ts_arg_type = "string")] prefix: Unknown,
+    ) -> AsyncTask<Op<Vec<String>>> {
+        self.prefix_op(Some(prefix), keyrack::Store::remove_prefix)
+            .promise()
+    }
+
+    /// How the storage is doing: `ok` is false after a failed write or
+    /// background counter flush until a later one succeeds (after an I/O
+    /// fault the store reopens its file by itself on the next write);
+    /// `lastError` is the most recent failure, kept after it heals. Reads
+    /// memory only; works on a closed store too.
+    #[napi]
+    pub fn health(&self) -> Health {
+        Health::from_core(self.inner.health())
     }
 
     /// Whether the store was opened read-only.

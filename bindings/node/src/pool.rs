@@ -1,4 +1,5 @@
-//! Owners' shared credit pools: `setPool` and `pool`, each with its `…Async` twin.
+//! Owners' shared credit pools: `setPool`, `addPoolCredits` and `pool`, each
+//! with its `…Async` twin.
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Unknown};
@@ -6,6 +7,7 @@ use napi_derive::napi;
 
 use crate::convert::{count, num, required};
 use crate::error::Fallible;
+use crate::manage::credits_arg;
 use crate::open::Store;
 use crate::options::{known, required_options};
 use crate::record::Refill;
@@ -56,6 +58,16 @@ impl Store {
         )
     }
 
+    fn add_pool_credits_op(&self, owner: Option<Unknown>, credits: Option<Unknown>) -> Op<Pool> {
+        let store = self.inner.clone();
+        let args = required::<String>(owner, "owner", "a string")
+            .map_err(Into::into)
+            .and_then(|owner| Ok((owner, credits_arg(credits)?)));
+        Op::from(args, move |(owner, credits)| {
+            Ok(Pool::from_core(store.add_pool_credits(&owner, credits)?))
+        })
+    }
+
     fn pool_op(&self, owner: Option<Unknown>) -> Op<Option<Pool>> {
         let store = self.inner.clone();
         Op::from(
@@ -67,7 +79,10 @@ impl Store {
 
 #[napi]
 impl Store {
-    /// Sets an owner's shared credit pool, spent by its keys issued with `sharedCredits`.
+    /// Sets an owner's shared credit pool, spent by its keys issued with
+    /// `sharedCredits`, to `remaining` credits. `refill` replaces the pool's
+    /// refill when given; left out, the pool keeps the one it
+    /// has. Audited as `pool_set` (an event with an empty `id`).
     #[napi]
     pub fn set_pool(
         &self,
@@ -86,6 +101,33 @@ impl Store {
         #[napi(ts_arg_type = "Pool")] pool: Unknown,
     ) -> AsyncTask<Op<Pool>> {
         self.set_pool_op(Some(owner), Some(pool)).promise()
+    }
+
+    /// Adds `credits` to an owner's pool, atomically (credits spent meanwhile
+    /// are kept). Audited as `pool_credits_added` (an event with an empty
+    /// `id`). Throws `KEYRACK_INVALID_ARGUMENT` with field `owner` when the
+    /// owner has no pool (`setPool` makes one), field `credits` for 0 or a
+    /// balance that would overflow.
+    #[napi]
+    pub fn add_pool_credits(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] owner: Unknown,
+        #[napi(ts_arg_type = "number")] credits: Unknown,
+    ) -> Result<Pool> {
+        self.add_pool_credits_op(Some(owner), Some(credits))
+            .sync(&env)
+    }
+
+    /// `addPoolCredits` on the libuv pool.
+    #[napi(ts_return_type = "Promise<Pool>")]
+    pub fn add_pool_credits_async(
+        &self,
+        #[napi(ts_arg_type = "string")] owner: Unknown,
+        #[napi(ts_arg_type = "number")] credits: Unknown,
+    ) -> AsyncTask<Op<Pool>> {
+        self.add_pool_credits_op(Some(owner), Some(credits))
+            .promise()
     }
 
     /// An owner's credit pool (live), or `null` when it has none.

@@ -117,7 +117,7 @@ pub struct AuditEvent {
     pub seq: f64,
     #[napi(ts_type = "AuditKind")]
     pub kind: String,
-    /// The key's id.
+    /// The key's id (empty for events about pools and prefixes).
     pub id: String,
     /// Details for people (e.g. the fields an update changed).
     pub detail: String,

@@ -6,13 +6,18 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const keyrack = require('..')
-const { Store, ManualClock, errorCodes, ERROR_CODES, OUTCOMES, AUDIT_KINDS } = keyrack
+const { Store, ManualClock, errorCodes, ERROR_CODES, OUTCOMES, AUDIT_KINDS, STATUSES } = keyrack
 const { storePath, throwsCode, rejectsCode, openAt } = require('./helpers')
 
 test('errors carry a stable code for every core ErrorKind', () => {
   const codes = errorCodes()
   assert.deepEqual(codes, [...ERROR_CODES], 'errorCodes() is a copy of ERROR_CODES')
-  assert.ok(Object.isFrozen(ERROR_CODES) && Object.isFrozen(OUTCOMES) && Object.isFrozen(AUDIT_KINDS))
+  assert.ok(Object.isFrozen(ERROR_CODES) && Object.isFrozen(OUTCOMES) && Object.isFrozen(AUDIT_KINDS) && Object.isFrozen(STATUSES))
+  assert.equal(ERROR_CODES.length, 11)
+  assert.equal(ERROR_CODES[10], 'KEYRACK_NEEDS_RECOVERY', 'the core numbers its kinds 1..=11; NEEDS_RECOVERY is 11')
+  assert.equal(AUDIT_KINDS.length, 12)
+  for (const k of ['credits_added', 'pool_set', 'pool_credits_added', 'prefix_added', 'prefix_removed']) assert.ok(AUDIT_KINDS.includes(k), k)
+  assert.deepEqual([...STATUSES], ['active', 'revoked', 'disabled', 'expired'])
   assert.ok(ERROR_CODES.every((c) => /^KEYRACK_[A-Z_]+$/.test(c)), String(ERROR_CODES))
   assert.ok(ERROR_CODES.includes('KEYRACK_INVALID_ARGUMENT') && ERROR_CODES.includes('KEYRACK_CLOSED'))
   assert.equal(new Set(ERROR_CODES).size, ERROR_CODES.length)
@@ -23,6 +28,7 @@ test('errors carry a stable code for every core ErrorKind', () => {
   assert.deepEqual(union('ErrorCode'), [...ERROR_CODES], 'a core ErrorKind was added or renamed: update ErrorCode in src/lib.rs')
   assert.deepEqual(union('Outcome'), [...OUTCOMES], 'a core Outcome was added or renamed: update Outcome in src/lib.rs')
   assert.deepEqual(union('AuditKind'), [...AUDIT_KINDS], 'a core AuditKind was added or renamed: update AuditKind in src/lib.rs')
+  assert.deepEqual(union('KeyStatus'), [...STATUSES], 'a core Status was added or renamed: update KeyStatus in src/lib.rs')
   for (const code of codes) {
     assert.throws(() => keyrack.sampleError(code), (e) => {
       assert.ok(e instanceof Error)
@@ -87,6 +93,11 @@ test('bad input gives malformed or a coded error, never a crash', async () => {
   bad(() => store.setPool('org', { remaining: -1 }))
   bad(() => store.setPool('', { remaining: 1 }))
   bad(() => store.purge({ olderThan: -1 }))
+  bad(() => store.addCredits('key_0000000000000000000000', 0))
+  bad(() => store.addPoolCredits('org', 1))
+  bad(() => store.addPrefix('Bad'))
+  bad(() => store.removePrefix(store.prefix))
+  bad(() => new Store(storePath(), { creditLease: 0 }))
   bad(() => new Store())
   bad(() => new Store(42))
   bad(() => new Store(storePath(), 'opts'))

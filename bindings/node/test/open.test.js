@@ -122,3 +122,106 @@ for (const mode of ['sync', 'async']) {
     store.close()
   })
 }
+
+test('addPrefix and removePrefix, sync and async; opening never changes the accepted set', async () => {
+  const path = storePath()
+  const clock = new ManualClock(T0)
+  let store = new Store(path, { clock, prefix: 'sk_live' })
+  assert.deepEqual(store.addPrefix('sk_test'), ['sk_live', 'sk_test'])
+  assert.deepEqual(store.addPrefix('sk_test'), ['sk_live', 'sk_test'], 'adding one it accepts changes nothing')
+  assert.deepEqual(await store.addPrefixAsync('sk_dev'), ['sk_live', 'sk_test', 'sk_dev'])
+  assert.deepEqual(store.prefixes, ['sk_live', 'sk_test', 'sk_dev'])
+  const t = store.issue({ prefix: 'sk_test' })
+  const d = store.issue({ prefix: 'sk_dev' })
+  assert.equal(store.verify(d.key).outcome, 'valid')
+  assert.deepEqual(await store.removePrefixAsync('sk_dev'), ['sk_live', 'sk_test'])
+  assert.equal(store.verify(d.key).outcome, 'malformed', 'a removed prefix no longer verifies')
+  const refused = (fn) => assert.throws(fn, (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'prefix')
+  refused(() => store.removePrefix('sk_live')) // the store's default
+  refused(() => store.removePrefix('sk_dev')) // not accepted
+  refused(() => store.addPrefix('Bad'))
+  refused(() => store.addPrefix(5))
+  await assert.rejects(store.removePrefixAsync('sk_live'), (e) => e.field === 'prefix')
+  const events = store.audit({ kind: 'prefix_added' }).events.concat(store.audit({ kind: 'prefix_removed' }).events)
+  assert.deepEqual(events.map((e) => [e.kind, e.id]), [['prefix_added', ''], ['prefix_added', ''], ['prefix_removed', '']])
+  store.close()
+
+  // Reopening: `prefix` picks this handle's issue prefix among the accepted
+  // ones; one the store does not accept is refused (use addPrefix), and no
+  // open rewrites the set.
+  store = new Store(path, { clock, prefix: 'sk_test' })
+  assert.equal(store.prefix, 'sk_test')
+  assert.deepEqual(store.prefixes, ['sk_live', 'sk_test'])
+  assert.match(store.issue({}).key, /^sk_test_/)
+  refused(() => store.removePrefix('sk_test')) // this handle issues with it
+  store.close()
+  assert.throws(() => new Store(path, { clock, prefix: 'sk_new' }), (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'prefix' && /addPrefix|add_prefix/.test(e.message))
+  assert.throws(() => new Store(path, { clock, prefixes: ['sk_other'] }), (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'prefixes')
+  store = new Store(path, { clock })
+  assert.equal(store.prefix, 'sk_live')
+  assert.deepEqual(store.prefixes, ['sk_live', 'sk_test'])
+  assert.equal(store.verify(t.key).outcome, 'valid')
+  store.close()
+})
+
+test('health: ok and no last error on a healthy store, typed as documented', async () => {
+  const { store } = openAt()
+  const h = store.health()
+  assert.deepEqual(h, { ok: true, lastError: null })
+  assert.deepEqual(Object.keys(h).sort(), ['lastError', 'ok'])
+  const { key } = store.issue({ remaining: 5 })
+  assert.equal(store.verify(key).outcome, 'valid')
+  store.sync()
+  await store.syncAsync()
+  assert.deepEqual(store.health(), { ok: true, lastError: null })
+  store.close()
+  assert.deepEqual(store.health(), { ok: true, lastError: null }, 'health reads memory: a closed store answers too')
+})
+
+test('creditLease: an open option (at least 1); a clean close forfeits no credit', () => {
+  const path = storePath()
+  const clock = new ManualClock(T0)
+  let store = new Store(path, { clock, creditLease: 2 })
+  const { id, key } = store.issue({ remaining: 10 })
+  for (let i = 0; i < 5; i++) assert.equal(store.verify(key).outcome, 'valid')
+  store.close()
+  store = new Store(path, { clock, creditLease: 1000 })
+  assert.equal(store.get(id).remaining, 5)
+  store.close()
+  for (const bad of [0, -1, 1.5]) {
+    assert.throws(() => new Store(storePath(), { creditLease: bad }), (e) => e.code === 'KEYRACK_INVALID_ARGUMENT' && e.field === 'creditLease', String(bad))
+  }
+  throwsCode(() => new Store(storePath(), { creditLease: '5' }), 'KEYRACK_INVALID_ARGUMENT')
+})
+
+test('a read-only open after a writer crashed is KEYRACK_NEEDS_RECOVERY until a read-write open recovers it', async () => {
+  const file = storePath()
+  const { spawn } = require('node:child_process')
+  const code = `
+    const { Store } = require(process.argv[1])
+    const s = new Store(process.argv[2])
+    s.issue({ name: 'k' })
+    console.log('ready')
+    setTimeout(() => {}, 60_000)`
+  const child = spawn(process.execPath, ['-e', code, require('node:path').join(__dirname, '..'), file], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (b) => String(b).includes('ready') && resolve())
+    child.once('exit', () => reject(new Error('the writer exited early')))
+  })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGKILL')
+  await exited
+  try {
+    // redb may find the file clean; when it does not, the error says how to recover.
+    const ro = new Store(file, { readOnly: true })
+    assert.equal(ro.list().records.length, 1)
+    ro.close()
+  } catch (e) {
+    assert.equal(e.code, 'KEYRACK_NEEDS_RECOVERY', e.message)
+    assert.match(e.message, /read-write/)
+  }
+  new Store(file).close()
+  const ro = new Store(file, { readOnly: true })
+  assert.equal(ro.list().records.length, 1)
+  ro.close()
+})

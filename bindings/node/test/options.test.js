@@ -13,9 +13,11 @@ test('open refuses an unknown option', () => {
   throwsUnknown(() => new Store(path, { prefx: 'zz' }), 'prefx')
   throwsUnknown(() => new Store(path, { readonly: true }), 'readonly')
   throwsUnknown(() => new Store(path, { prefix: 'zz', flushinterval: 5 }), 'flushinterval')
+  throwsUnknown(() => new Store(path, { creditlease: 5 }), 'creditlease')
+  throwsUnknown(() => new Store(path, { credit_lease: 5 }), 'credit_lease')
   // Nothing was opened: the file is free for a store with good options.
   const clock = new ManualClock()
-  const ok = new Store(path, { prefix: 'zz', prefixes: ['zy'], readOnly: false, create: true, clock, leeway: 0, flushInterval: 1000, cacheCapacity: 10, pepper: undefined })
+  const ok = new Store(path, { prefix: 'zz', prefixes: ['zy'], readOnly: false, create: true, clock, leeway: 0, flushInterval: 1000, cacheCapacity: 10, creditLease: 50, pepper: undefined })
   assert.equal(ok.prefix, 'zz')
   ok.close()
 })

@@ -84,14 +84,25 @@ test('audit pages and filters, sync and async, never a secret', async () => {
   store.update(a.id, { name: 'a2' })
   store.disable(a.id)
   store.enable(a.id)
+  // The top-ups, pools and prefixes have their own kinds (pool and prefix
+  // events carry an empty id).
+  store.update(a.id, { remaining: 5 })
+  store.addCredits(a.id, 1)
+  store.setPool('org', { remaining: 1 })
+  store.addPoolCredits('org', 1)
+  store.addPrefix('sk_dev')
+  store.removePrefix('sk_dev')
   store.rotate(a.id, { grace: 1000 })
   const rot2 = await store.rotateAsync(a.id)
   clock.advance(10_000)
   assert.equal(store.purge(), 2)
   const audit = store.audit({ limit: 1000 })
   const kinds = new Set(audit.events.map((e) => e.kind))
-  assert.ok(AUDIT_KINDS.length >= 7)
+  assert.ok(AUDIT_KINDS.length >= 12)
   for (const k of AUDIT_KINDS) assert.ok(kinds.has(k), k)
+  for (const e of audit.events) {
+    assert.equal(e.id === '', ['pool_set', 'pool_credits_added', 'prefix_added', 'prefix_removed'].includes(e.kind), e.kind)
+  }
   assert.ok(audit.events.every((e) => e.at instanceof Date && typeof e.seq === 'number'))
   const first = await store.auditAsync({ id: a.id, kind: 'rotated', limit: 1 })
   assert.equal(first.events.length, 1)

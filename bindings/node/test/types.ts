@@ -11,7 +11,11 @@ import {
   OUTCOMES,
   ERROR_CODES,
   AUDIT_KINDS,
+  STATUSES,
   KeyIterator,
+  type Health,
+  type Fault,
+  type Pool,
   type AuditEvent,
   type ImportCheck,
   type ListOptions,
@@ -50,9 +54,23 @@ const CODES: Record<ErrorCode, true> = {
   KEYRACK_READ_ONLY: true,
   KEYRACK_IO: true,
   KEYRACK_CLOSED: true,
+  KEYRACK_NEEDS_RECOVERY: true,
 }
-const STATUSES: KeyStatus[] = ['active', 'revoked', 'disabled', 'expired']
-const KINDS: AuditKind[] = ['issued', 'revoked', 'rotated', 'updated', 'enabled', 'disabled', 'purged']
+const EVERY_STATUS: KeyStatus[] = ['active', 'revoked', 'disabled', 'expired']
+const KINDS: AuditKind[] = [
+  'issued',
+  'revoked',
+  'rotated',
+  'updated',
+  'enabled',
+  'disabled',
+  'purged',
+  'credits_added',
+  'pool_set',
+  'pool_credits_added',
+  'prefix_added',
+  'prefix_removed',
+]
 
 function authorize(store: Store, req: http.IncomingMessage, scope: string): { status: number; body: string } {
   const key: string | null = extractKey(req.headers)
@@ -68,7 +86,14 @@ function authorize(store: Store, req: http.IncomingMessage, scope: string): { st
 
 async function main(path: string): Promise<void> {
   const clock = new ManualClock(new Date())
-  const store = new Store(path, { prefix: 'sk_live', prefixes: ['sk_test'], pepper: Buffer.alloc(32), clock })
+  const store = new Store(path, { prefix: 'sk_live', prefixes: ['sk_test'], pepper: Buffer.alloc(32), clock, creditLease: 100 })
+  const accepted: string[] = store.addPrefix('sk_dev').concat(await store.removePrefixAsync('sk_dev'), await store.addPrefixAsync('sk_ci'), store.removePrefix('sk_ci'))
+  const health: Health = store.health()
+  const fault: Fault | null = health.lastError
+  const faultAt: Date | undefined = fault?.at
+  const faultCode: ErrorCode | undefined = fault?.code
+  const background: boolean = fault?.background ?? false
+  console.log(accepted, health.ok, faultAt, faultCode, fault?.message, background)
   const options: IssueOptions = { name: 'ci', owner: 'org', scopes: ['deploy'], expiresIn: 60_000, rateLimit: { limit: 10, window: 1000 } }
   const issued: Issued = store.issue(options)
   const many: Issued[] = await store.issueManyAsync([{ name: 'a' }, { name: 'b', expiresAt: new Date(Date.now() + 1000) }])
@@ -97,6 +122,11 @@ async function main(path: string): Promise<void> {
   const firstPresent: number | undefined = (await store.checkImportJsonLinesAsync(lines)).alreadyPresent[0]?.line
   console.log(owners, names, audited, fromHeaders.outcome, fromFetch.valid, check.records, check.pools, firstPresent)
   const pool = store.setPool('org', { remaining: 10 })
+  const toppedUp: Pool = store.addPoolCredits('org', 5)
+  const toppedUpAsync: Pool = await store.addPoolCreditsAsync('org', 5)
+  const credited: KeyRecord = store.addCredits(issued.id, 5)
+  const creditedAsync: KeyRecord = await store.addCreditsAsync(issued.id, 5)
+  console.log(toppedUp.remaining, toppedUpAsync.refill, credited.remaining, creditedAsync.remaining)
   const same = store.pool('org')?.remaining === pool.remaining
   clock.advance(1000)
   store.close()
@@ -111,8 +141,9 @@ async function main(path: string): Promise<void> {
   const outcomes: ReadonlyArray<Outcome> = OUTCOMES
   const everyCode: ReadonlyArray<ErrorCode> = ERROR_CODES
   const everyKind: ReadonlyArray<AuditKind> = AUDIT_KINDS
-  console.log(outcomes, everyCode, everyKind)
-  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, STATUS_OF, STATUSES, KINDS, imported, compacted)
+  const everyStatus: ReadonlyArray<KeyStatus> = STATUSES
+  console.log(outcomes, everyCode, everyKind, everyStatus)
+  console.log(outcome, retry, created, next, purged, events, same, many.length, codes, STATUS_OF, EVERY_STATUS, KINDS, imported, compacted)
 }
 
 function req(): http.IncomingMessage {

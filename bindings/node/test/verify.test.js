@@ -1,11 +1,12 @@
 'use strict'
 // Verifying (verify.rs): every outcome from verify and verifyAsync, the key
-// found in request headers (verifyHeaders, extractKey), outcomeInfo.
+// found in request headers (verifyHeaders, extractKey), outcomeInfo;
+// read-only handles that refuse to spend.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const util = require('node:util')
-const { extractKey, outcomeInfo, OUTCOMES } = require('..')
-const { throwsCode, rejectsCode, openAt } = require('./helpers')
+const { Store, extractKey, outcomeInfo, OUTCOMES } = require('..')
+const { storePath, throwsCode, rejectsCode, openAt } = require('./helpers')
 
 test('every outcome, from verify and verifyAsync', async () => {
   for (const mode of ['sync', 'async']) {
@@ -130,4 +131,37 @@ test('extractKey reads Node headers and Fetch Headers', () => {
   const req = new IncomingMessage(null)
   req.headers = { authorization: 'Api-Key kr_k' }
   assert.equal(extractKey(req.headers), 'kr_k')
+})
+
+test('read-only handles refuse to spend (KEYRACK_READ_ONLY) and check with cost 0', async () => {
+  const file = storePath()
+  let store = new Store(file)
+  const metered = store.issue({ name: 'm', remaining: 3 })
+  const limited = store.issue({ name: 'l', rateLimit: { limit: 1, window: 60_000 } })
+  const plain = store.issue({ name: 'p' })
+  const owner = store.issue({ name: 's', owner: 'org', sharedCredits: true })
+  store.setPool('org', { remaining: 3 })
+  store.close()
+  const a = new Store(file, { readOnly: true })
+  const b = new Store(file, { readOnly: true })
+  for (const ro of [a, b]) {
+    for (const k of [metered, limited, owner]) {
+      throwsCode(() => ro.verify(k.key), 'KEYRACK_READ_ONLY')
+      throwsCode(() => ro.verify(k.key, { cost: 2 }), 'KEYRACK_READ_ONLY')
+      await rejectsCode(ro.verifyAsync(k.key), 'KEYRACK_READ_ONLY')
+      throwsCode(() => ro.verifyHeaders({ 'x-api-key': k.key }), 'KEYRACK_READ_ONLY')
+      assert.equal(ro.verify(k.key, { cost: 0 }).outcome, 'valid')
+      assert.equal((await ro.verifyAsync(k.key, { cost: 0 })).outcome, 'valid')
+    }
+    assert.equal(ro.verify(plain.key).outcome, 'valid')
+    assert.equal(ro.verify('kr_not-a-key').outcome, 'malformed', 'a bad key is still an outcome')
+  }
+  a.close()
+  b.close()
+  store = new Store(file)
+  assert.equal(store.get(metered.id).remaining, 3, 'nothing was spent')
+  assert.equal(store.pool('org').remaining, 3)
+  assert.equal(store.verify(limited.key).outcome, 'valid')
+  assert.equal(store.verify(limited.key).outcome, 'rate_limited')
+  store.close()
 })
