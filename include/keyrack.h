@@ -88,6 +88,11 @@ enum keyrack_result
    */
   KEYRACK_CLOSED = 10,
   /**
+   * A read-only open of a file whose writer crashed: open it read-write
+   * once (that recovers it), then read-only opens work again.
+   */
+  KEYRACK_NEEDS_RECOVERY = 11,
+  /**
    * A bug in keyrack: a Rust panic was caught at the C boundary. No
    * output was written; please report it with the last error message.
    */
@@ -200,6 +205,26 @@ enum keyrack_audit_kind
    * A key's record was purged.
    */
   KEYRACK_AUDIT_PURGED = 7,
+  /**
+   * Credits were added to a key (keyrack_add_credits); the detail says how many.
+   */
+  KEYRACK_AUDIT_CREDITS_ADDED = 8,
+  /**
+   * An owner's pool was set (keyrack_pool_set); empty id, the detail names the owner.
+   */
+  KEYRACK_AUDIT_POOL_SET = 9,
+  /**
+   * Credits were added to an owner's pool (keyrack_pool_add_credits); empty id.
+   */
+  KEYRACK_AUDIT_POOL_CREDITS_ADDED = 10,
+  /**
+   * The store began accepting a prefix (keyrack_store_add_prefix); empty id.
+   */
+  KEYRACK_AUDIT_PREFIX_ADDED = 11,
+  /**
+   * The store stopped accepting a prefix (keyrack_store_remove_prefix); empty id.
+   */
+  KEYRACK_AUDIT_PREFIX_REMOVED = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -319,6 +344,14 @@ typedef struct keyrack_audit_page keyrack_audit_page;
 typedef struct keyrack_clock keyrack_clock;
 
 /**
+ * How a store's storage is doing, read at one instant by
+ * keyrack_store_health: whether the last write succeeded, and the last
+ * storage failure (kept after the store heals). Read through getters; free
+ * with keyrack_health_free. Not synchronised.
+ */
+typedef struct keyrack_health keyrack_health;
+
+/**
  * What keyrack_import_check found (read it with the
  * keyrack_import_report_* getters). Not synchronised.
  */
@@ -360,6 +393,13 @@ typedef struct keyrack_options keyrack_options;
  * One page of records from keyrack_list.
  */
 typedef struct keyrack_page keyrack_page;
+
+/**
+ * The prefixes a store accepts, the store's default first: a list read
+ * through keyrack_prefixes_len / keyrack_prefixes_get, freed with
+ * keyrack_prefixes_free. Not synchronised.
+ */
+typedef struct keyrack_prefixes keyrack_prefixes;
 
 /**
  * A key's record (never its secret). Getters borrow from it; strings stay
@@ -591,6 +631,22 @@ keyrack_result keyrack_disable(const keyrack_store *store,
                                keyrack_record **out_record);
 
 /**
+ * Adds `credits` to key `id`'s own balance (NUL-terminated id), atomically:
+ * credits spent meanwhile stay spent, and the sum is durable when this
+ * returns. Audited as KEYRACK_AUDIT_CREDITS_ADDED. An unmetered key, or one
+ * that spends its owner's pool (top up the pool with
+ * keyrack_pool_add_credits), is KEYRACK_INVALID_ARGUMENT naming `id`;
+ * `credits` 0, or a balance that would overflow, is KEYRACK_INVALID_ARGUMENT
+ * naming `credits`. Unknown id: KEYRACK_NOT_FOUND. `out_record` may be NULL;
+ * else it receives the updated record, whose keyrack_record_remaining is
+ * the new balance (free with keyrack_record_free).
+ */
+keyrack_result keyrack_add_credits(const keyrack_store *store,
+                                   const char *id,
+                                   uint64_t credits,
+                                   keyrack_record **out_record);
+
+/**
  * Removes revoked and expired records (and rotated-out secrets) at least
  * `older_than_ms` past their revocation or expiry. `out_purged` (may be
  * NULL) receives how many records were removed.
@@ -734,13 +790,20 @@ keyrack_result keyrack_options_new(keyrack_options **out_options);
 void keyrack_options_free(keyrack_options *options);
 
 /**
- * Sets the default prefix of issued keys (NUL-terminated UTF-8; checked at open).
+ * Sets the prefix this handle issues keys with (NUL-terminated UTF-8;
+ * checked at open). A new store takes it as its default (`kr` otherwise);
+ * an existing store must already accept it (else keyrack_store_open is
+ * KEYRACK_INVALID_ARGUMENT: add it once with keyrack_store_add_prefix). An
+ * open never changes the store's default or its accepted prefixes.
  */
 keyrack_result keyrack_options_set_prefix(keyrack_options *options, const char *prefix);
 
 /**
- * Adds an accepted prefix (NUL-terminated UTF-8). Once any is added, the
- * added set replaces the store's saved set at open.
+ * Names a further accepted prefix (NUL-terminated UTF-8). A new store is
+ * created accepting the default prefix and these. An existing store must
+ * already accept each one (else keyrack_store_open is
+ * KEYRACK_INVALID_ARGUMENT); an open never rewrites the accepted set: change
+ * it with keyrack_store_add_prefix / keyrack_store_remove_prefix.
  */
 keyrack_result keyrack_options_add_prefix(keyrack_options *options, const char *prefix);
 
@@ -784,14 +847,130 @@ keyrack_result keyrack_options_set_flush_interval_ms(keyrack_options *options, i
 keyrack_result keyrack_options_set_cache_capacity(keyrack_options *options, size_t keys);
 
 /**
+ * The most credits a metered key (or an owner's pool) reserves in the file
+ * ahead of spending them (default 100; 0 is KEYRACK_INVALID_ARGUMENT at
+ * open). A verify spends only credits the file already counts as spent, so
+ * no crash ever gives a credit back; a crash forfeits at most this many per
+ * key or pool that was spending, a clean close none. Larger means fewer
+ * durable writes on busy metered keys.
+ */
+keyrack_result keyrack_options_set_credit_lease(keyrack_options *options, uint64_t credits);
+
+/**
  * Opens (or creates) the store at `path` (NUL-terminated UTF-8). `options`
  * may be NULL for the defaults. On success `*out_store` is a handle to free
  * with keyrack_store_free. A file already open in this or another process
- * gives KEYRACK_ALREADY_OPEN.
+ * gives KEYRACK_ALREADY_OPEN; a read-only open of a file whose writer
+ * crashed gives KEYRACK_NEEDS_RECOVERY (one read-write open recovers it).
  */
 keyrack_result keyrack_store_open(const char *path,
                                   const keyrack_options *options,
                                   keyrack_store **out_store);
+
+/**
+ * The prefixes `store` accepts (its default first) into `*out_prefixes`
+ * (free with keyrack_prefixes_free). A verify of a key with any other
+ * prefix is KEYRACK_OUTCOME_MALFORMED.
+ */
+keyrack_result keyrack_store_prefixes(const keyrack_store *store, keyrack_prefixes **out_prefixes);
+
+/**
+ * Makes the store accept (and issue with) `prefix` (NUL-terminated UTF-8),
+ * durably and for every handle opened after; audited as
+ * KEYRACK_AUDIT_PREFIX_ADDED. Adding one it accepts changes nothing. A bad
+ * prefix is KEYRACK_INVALID_ARGUMENT; a read-only store KEYRACK_READ_ONLY.
+ * `out_prefixes` may be NULL; else it receives the accepted prefixes (free
+ * with keyrack_prefixes_free). The only way to widen an existing store's set:
+ * an open with an unknown prefix is refused.
+ */
+keyrack_result keyrack_store_add_prefix(const keyrack_store *store,
+                                        const char *prefix,
+                                        keyrack_prefixes **out_prefixes);
+
+/**
+ * Stops accepting `prefix` (NUL-terminated UTF-8): from then on every key
+ * with it verifies as KEYRACK_OUTCOME_MALFORMED, in every handle (this one
+ * at once). Audited as KEYRACK_AUDIT_PREFIX_REMOVED. The store's default
+ * prefix, the one this handle issues with, and a prefix the store does not
+ * accept are KEYRACK_INVALID_ARGUMENT. `out_prefixes` as keyrack_store_add_prefix.
+ */
+keyrack_result keyrack_store_remove_prefix(const keyrack_store *store,
+                                           const char *prefix,
+                                           keyrack_prefixes **out_prefixes);
+
+/**
+ * How many prefixes the list holds (0 for NULL).
+ */
+size_t keyrack_prefixes_len(const keyrack_prefixes *prefixes);
+
+/**
+ * Prefix number `index` (0 is the store's default), borrowed from the
+ * list; NULL when out of range or for NULL.
+ */
+const char *keyrack_prefixes_get(const keyrack_prefixes *prefixes, size_t index);
+
+/**
+ * Frees a prefix list. NULL does nothing.
+ */
+void keyrack_prefixes_free(keyrack_prefixes *prefixes);
+
+/**
+ * Reads how `store`'s storage is doing into `*out_health` (free with
+ * keyrack_health_free). A failed write or background counter flush makes it
+ * not ok and is remembered, with a flush's failure (which no caller saw)
+ * marked as background. After an I/O fault the store reopens its file by
+ * itself on the next write or flush, so it is ok again once the fault
+ * clears, without reopening the store. Cheap; call it from a health check.
+ *
+ * ```c
+ * keyrack_health *h = NULL;
+ * if (keyrack_store_health(store, &h) == KEYRACK_OK && !keyrack_health_ok(h))
+ *     fprintf(stderr, "storage: %s\n", keyrack_health_error_message(h));
+ * keyrack_health_free(h);
+ * ```
+ */
+keyrack_result keyrack_store_health(const keyrack_store *store, keyrack_health **out_health);
+
+/**
+ * Whether the last write (or flush) succeeded; false for NULL.
+ */
+bool keyrack_health_ok(const keyrack_health *health);
+
+/**
+ * Whether the store has met a storage failure since it was opened (the
+ * getters below describe the most recent one); false for NULL.
+ */
+bool keyrack_health_has_error(const keyrack_health *health);
+
+/**
+ * The last failure's code (KEYRACK_IO or KEYRACK_CORRUPTED); KEYRACK_OK when
+ * there is none or for NULL.
+ */
+keyrack_result keyrack_health_error_code(const keyrack_health *health);
+
+/**
+ * The last failure's message (never a secret), borrowed from the handle;
+ * NULL when there is none or for NULL.
+ */
+const char *keyrack_health_error_message(const keyrack_health *health);
+
+/**
+ * When the last failure happened: writes ms since the Unix epoch to
+ * `*out_ms` and returns true, or returns false (writing nothing) when there
+ * is none, or for a NULL handle or `out_ms`.
+ */
+bool keyrack_health_error_at(const keyrack_health *health, int64_t *out_ms);
+
+/**
+ * Whether the last failure was met by the background counter flush (no
+ * call returned it); false when there is none or for NULL.
+ */
+bool keyrack_health_error_background(const keyrack_health *health);
+
+/**
+ * Frees a health report. NULL does nothing.
+ */
+void keyrack_health_free(keyrack_health *health);
 
 /**
  * Writes pending counters, releases the file and makes every later call on
@@ -830,15 +1009,31 @@ void keyrack_store_free(keyrack_store *store);
 /**
  * Sets `owner`'s shared credit pool (NUL-terminated owner) to `remaining`
  * credits, topped up to `refill_amount` every `refill_every_ms`. Both 0
- * means no refill; any other pair is a refill the core checks (at least a
- * second apart, so an amount with `refill_every_ms` 0 is
- * KEYRACK_INVALID_ARGUMENT). Keys issued with shared credits spend it.
+ * keeps the pool's refill as it is (none for a new pool); any other pair
+ * replaces it with a refill the core checks (at least a second apart, so an
+ * amount with `refill_every_ms` 0 is KEYRACK_INVALID_ARGUMENT). Keys issued
+ * with shared credits spend it. Audited as KEYRACK_AUDIT_POOL_SET. To add
+ * to the balance without overwriting what is being spent, use
+ * keyrack_pool_add_credits.
  */
 keyrack_result keyrack_pool_set(const keyrack_store *store,
                                 const char *owner,
                                 uint64_t remaining,
                                 uint64_t refill_amount,
                                 int64_t refill_every_ms);
+
+/**
+ * Adds `credits` to `owner`'s pool (NUL-terminated owner), atomically:
+ * credits spent meanwhile stay spent. Audited as
+ * KEYRACK_AUDIT_POOL_CREDITS_ADDED. An owner with no pool (keyrack_pool_set
+ * makes one) is KEYRACK_INVALID_ARGUMENT naming `owner`; `credits` 0, or a
+ * balance that would overflow, is KEYRACK_INVALID_ARGUMENT naming
+ * `credits`. `out_remaining` may be NULL; else it receives the new balance.
+ */
+keyrack_result keyrack_pool_add_credits(const keyrack_store *store,
+                                        const char *owner,
+                                        uint64_t credits,
+                                        uint64_t *out_remaining);
 
 /**
  * Reads `owner`'s credit pool, with live spending. `*out_exists` tells
@@ -1195,7 +1390,9 @@ keyrack_result keyrack_verify_options_new(keyrack_verify_options **out_options);
 keyrack_result keyrack_verify_options_add_scope(keyrack_verify_options *options, const char *scope);
 
 /**
- * Sets the credits a verify costs on a metered key (default 1; 0 only checks).
+ * Sets the credits a verify costs on a metered key (default 1; 0 only
+ * checks, spending nothing, and is how a read-only store verifies a metered
+ * or rate-limited key).
  */
 keyrack_result keyrack_verify_options_set_cost(keyrack_verify_options *options, uint64_t cost);
 
@@ -1212,6 +1409,14 @@ void keyrack_verify_options_free(keyrack_verify_options *options);
  * KEYRACK_IO, KEYRACK_WRONG_PROCESS, …) and NULL arguments. Bytes that are
  * not UTF-8 give KEYRACK_OUTCOME_MALFORMED. Any number of threads may
  * verify on one store at once.
+ *
+ * A verify is a read, except on a metered key (own credits or its owner's
+ * pool): there it may do one durable write to reserve credits ahead (see
+ * keyrack_options_set_credit_lease), so it can wait on the disk. On a store
+ * opened read-only, which can record nothing, a verify that would spend a
+ * credit or a rate-limit token (a metered, shared-credit or rate-limited
+ * key with a cost above 0) fails with KEYRACK_READ_ONLY; with cost 0
+ * (keyrack_verify_options_set_cost) it checks without spending.
  */
 keyrack_result keyrack_verify(const keyrack_store *store,
                               const char *key,
@@ -1373,7 +1578,8 @@ uint64_t keyrack_audit_event_seq(const keyrack_audit_event *event);
 keyrack_audit_kind keyrack_audit_event_kind(const keyrack_audit_event *event);
 
 /**
- * The key's id. Borrowed from the page; NULL for NULL.
+ * The key's id; "" for an event about a pool or a prefix. Borrowed from
+ * the page; NULL for NULL.
  */
 const char *keyrack_audit_event_id(const keyrack_audit_event *event);
 

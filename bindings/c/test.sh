@@ -55,6 +55,7 @@ readme_block() { # n: the n-th ```c block
 readme_block 1 > "$work/readme_example.c"
 readme_block 2 > "$work/readme_transfer.c"
 readme_block 3 > "$work/readme_read.c"
+readme_block 4 > "$work/readme_credits.c"
 
 # 5. Build every program both ways and run it: one test program per room of
 # the core (tests/c/test_<room>.c), then errors, threads, vectors, README.
@@ -66,10 +67,11 @@ declare -A SOURCES=(
     [readme_example]="$work/readme_example.c"
     [readme_transfer]="$work/readme_transfer.c"
     [readme_read]="$work/readme_read.c"
+    [readme_credits]="$work/readme_credits.c"
 )
 PROGRAMS=()
 for room in "${ROOMS[@]}"; do SOURCES[test_$room]="tests/c/test_$room.c"; PROGRAMS+=("test_$room"); done
-PROGRAMS+=(test_errors test_threads test_vectors readme_example readme_transfer readme_read)
+PROGRAMS+=(test_errors test_threads test_vectors readme_example readme_transfer readme_read readme_credits)
 # A test file that is not built here would silently never run.
 for file in tests/c/test_*.c; do
     name=$(basename "$file" .c)
@@ -91,6 +93,9 @@ run() { # name, mode, command...
                                    '^refused line 2: ' '^rotated key: valid$' '^compacted: ') ;;
             readme_read) want=('^key ci-0 ' '^key ci-4 ' '^listed 5 key(s)' '^event issued ' '^audited 5 event(s)'
                                '^headers: valid -> 200' '^no headers: missing -> 401') ;;
+            readme_credits) want=('^prefix sk_live$' '^prefix sk_test$' '^first: valid$' '^spent: usage_exceeded$'
+                                  '^topped up: 100 left$' '^pool org_42: 500$' '^health: ok$'
+                                  '^read-only verify: KEYRACK_READ_ONLY$' '^read-only check: valid$') ;;
         esac
         local ok=$((status == 0)) w
         for w in "${want[@]}"; do grep -q "$w" "$out" || ok=0; done

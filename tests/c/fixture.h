@@ -79,6 +79,28 @@ static inline size_t count_records(keyrack_store *store) {
     return n;
 }
 
+/* How many audit events of `kind` the store holds (up to 100); the last
+ * one's id and detail are copied to `id` and `detail` (64 bytes each) when
+ * those are not NULL. */
+static inline size_t count_audit(keyrack_store *store, uint32_t kind, char *id, char *detail) {
+    keyrack_audit_options *ao = NULL;
+    keyrack_audit_page *page = NULL;
+    size_t n = 0;
+    CHECK_OK(keyrack_audit_options_new(&ao));
+    CHECK_OK(keyrack_audit_options_set_kind(ao, kind));
+    CHECK_OK(keyrack_audit(store, ao, &page));
+    n = keyrack_audit_page_len(page);
+    if (n > 0) {
+        const keyrack_audit_event *e = keyrack_audit_page_get(page, n - 1);
+        CHECK(keyrack_audit_event_kind(e) == (keyrack_audit_kind)kind);
+        if (id) snprintf(id, 64, "%s", keyrack_audit_event_id(e));
+        if (detail) snprintf(detail, 64, "%s", keyrack_audit_event_detail(e));
+    }
+    keyrack_audit_page_free(page);
+    keyrack_audit_options_free(ao);
+    return n;
+}
+
 static inline size_t count_lines(const char *text) {
     size_t n = 0;
     for (; *text; text++) n += *text == '\n';

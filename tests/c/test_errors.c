@@ -9,9 +9,10 @@ static void test_result_codes(void) {
     size_t i, j, n = keyrack_results_len();
     CHECK(KEYRACK_OK == 0);
     CHECK(KEYRACK_INVALID_ARGUMENT == 1 && KEYRACK_CLOSED == 10 && KEYRACK_PANIC == 100);
+    CHECK(KEYRACK_NEEDS_RECOVERY == 11);
     /* The codes, walked from the core's list: OK, one per error kind with
      * the core's numbers 1, 2, ..., then PANIC. */
-    CHECK(n == 12);
+    CHECK(n == 13);
     CHECK(keyrack_results_get(0) == KEYRACK_OK);
     CHECK(keyrack_results_get(n - 1) == KEYRACK_PANIC);
     CHECK(keyrack_results_get(n) == KEYRACK_PANIC); /* out of range */
@@ -35,9 +36,12 @@ static void test_result_codes(void) {
     CHECK_NAMED(KEYRACK_READ_ONLY);
     CHECK_NAMED(KEYRACK_IO);
     CHECK_NAMED(KEYRACK_CLOSED);
+    CHECK_NAMED(KEYRACK_NEEDS_RECOVERY);
     CHECK_NAMED(KEYRACK_PANIC);
     CHECK_STR(keyrack_result_message(KEYRACK_NOT_FOUND), "no key with this id");
-    CHECK_STR(keyrack_result_name(11), "KEYRACK_UNKNOWN");
+    CHECK(strstr(keyrack_result_message(KEYRACK_NEEDS_RECOVERY), "read-write") != NULL);
+    CHECK(keyrack_results_get(11) == KEYRACK_NEEDS_RECOVERY);
+    CHECK_STR(keyrack_result_name(12), "KEYRACK_UNKNOWN");
     CHECK_STR(keyrack_result_message(9999), "unknown keyrack_result");
     CHECK(strlen(keyrack_version()) >= 5);
 }
@@ -72,6 +76,8 @@ static void test_invalid_utf8(void) {
     CHECK_OK(keyrack_format_parse(bad_key, sizeof bad_key - 1, &fe, NULL));
     CHECK(fe == KEYRACK_FORMAT_BAD_CHARACTER || fe == KEYRACK_FORMAT_TOO_SHORT);
     CHECK_RC(keyrack_format_check_prefix(bad, &fe), KEYRACK_INVALID_ARGUMENT);
+    CHECK_RC(keyrack_store_add_prefix(f.store, bad, NULL), KEYRACK_INVALID_ARGUMENT);
+    CHECK_RC(keyrack_pool_add_credits(f.store, bad, 1, NULL), KEYRACK_INVALID_ARGUMENT);
     fx_close(&f);
 }
 
@@ -141,6 +147,7 @@ static void test_null_arguments(void) {
     CHECK_RC(keyrack_options_set_leeway_ms(NULL, 0), INV);
     CHECK_RC(keyrack_options_set_flush_interval_ms(NULL, 0), INV);
     CHECK_RC(keyrack_options_set_cache_capacity(NULL, 1), INV);
+    CHECK_RC(keyrack_options_set_credit_lease(NULL, 1), INV);
     /* store */
     CHECK_RC(keyrack_store_open(NULL, o, &s), INV);
     CHECK_RC(keyrack_store_open(f.tmp.path, o, NULL), INV);
@@ -148,6 +155,31 @@ static void test_null_arguments(void) {
     CHECK_RC(keyrack_store_sync(NULL), INV);
     CHECK_RC(keyrack_store_compact(NULL, &b), INV);
     CHECK(strstr(keyrack_last_error_message(), "keyrack_store_compact: `store` is NULL") != NULL);
+    /* prefixes and health */
+    {
+        keyrack_prefixes *px = KR_SENTINEL;
+        keyrack_health *h = KR_SENTINEL;
+        CHECK_RC(keyrack_store_prefixes(NULL, &px), INV);
+        CHECK_RC(keyrack_store_prefixes(f.store, NULL), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_store_prefixes: `out_prefixes` is NULL") != NULL);
+        CHECK_RC(keyrack_store_add_prefix(NULL, "sk", &px), INV);
+        CHECK_RC(keyrack_store_add_prefix(f.store, NULL, &px), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_store_add_prefix: `prefix` is NULL") != NULL);
+        CHECK_RC(keyrack_store_remove_prefix(NULL, "sk", &px), INV);
+        CHECK_RC(keyrack_store_remove_prefix(f.store, NULL, &px), INV);
+        CHECK(px == KR_SENTINEL);
+        CHECK(keyrack_prefixes_len(NULL) == 0 && keyrack_prefixes_get(NULL, 0) == NULL);
+        CHECK_RC(keyrack_store_health(NULL, &h), INV);
+        CHECK_RC(keyrack_store_health(f.store, NULL), INV);
+        CHECK(strstr(keyrack_last_error_message(), "keyrack_store_health: `out_health` is NULL") != NULL);
+        CHECK(h == KR_SENTINEL);
+        ms = 7;
+        CHECK(!keyrack_health_ok(NULL) && !keyrack_health_has_error(NULL));
+        CHECK(keyrack_health_error_code(NULL) == KEYRACK_OK);
+        CHECK(keyrack_health_error_message(NULL) == NULL);
+        CHECK(!keyrack_health_error_at(NULL, &ms) && ms == 7);
+        CHECK(!keyrack_health_error_background(NULL));
+    }
     /* export and import */
     xp = KR_SENTINEL;
     len = 7;
@@ -261,6 +293,9 @@ static void test_null_arguments(void) {
     CHECK_RC(keyrack_disable(NULL, id, NULL), INV);
     CHECK_RC(keyrack_disable(f.store, NULL, NULL), INV);
     CHECK_RC(keyrack_purge(NULL, 0, &u), INV);
+    CHECK_RC(keyrack_add_credits(NULL, id, 1, &r), INV);
+    CHECK_RC(keyrack_add_credits(f.store, NULL, 1, &r), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_add_credits: `id` is NULL") != NULL);
     /* update */
     CHECK_RC(keyrack_update_options_set_name(NULL, "n"), INV);
     CHECK_RC(keyrack_update_options_set_name(uo, NULL), INV);
@@ -346,6 +381,9 @@ static void test_null_arguments(void) {
     CHECK_RC(keyrack_pool_get(f.store, NULL, &b, &u, NULL, NULL), INV);
     CHECK_RC(keyrack_pool_get(f.store, "o", NULL, &u, NULL, NULL), INV);
     CHECK_RC(keyrack_pool_get(f.store, "o", &b, NULL, NULL, NULL), INV);
+    CHECK_RC(keyrack_pool_add_credits(NULL, "o", 1, &u), INV);
+    CHECK_RC(keyrack_pool_add_credits(f.store, NULL, 1, &u), INV);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_pool_add_credits: `owner` is NULL") != NULL);
     /* record getters */
     CHECK(keyrack_record_id(NULL) == NULL && keyrack_record_prefix(NULL) == NULL);
     CHECK(keyrack_record_hint(NULL) == NULL && keyrack_record_name(NULL) == NULL);
@@ -399,6 +437,8 @@ static void test_null_arguments(void) {
     keyrack_keys_free(NULL);
     keyrack_audit_events_free(NULL);
     keyrack_import_report_free(NULL);
+    keyrack_prefixes_free(NULL);
+    keyrack_health_free(NULL);
 
     keyrack_options_free(o);
     keyrack_issue_options_free(io);

@@ -1,4 +1,4 @@
-/* Changing keys: get, update, enable, disable; unknown ids. */
+/* Changing keys: get, update, enable, disable, add credits; unknown ids. */
 #include "fixture.h"
 
 static void test_get_update_enable_disable(void) {
@@ -118,6 +118,95 @@ static void test_unknown_id(void) {
     fx_close(&f);
 }
 
+/* Issues a key with `remaining` credits (0: unmetered), or one spending
+ * `owner`'s pool when `owner` is not NULL. */
+static char *issue_metered(keyrack_store *s, uint64_t remaining, const char *owner, char id[32]) {
+    keyrack_issue_options *o = NULL;
+    keyrack_issued *is = NULL;
+    char *key = NULL;
+    CHECK_OK(keyrack_issue_options_new("metered", &o));
+    if (remaining) CHECK_OK(keyrack_issue_options_set_remaining(o, remaining));
+    if (owner) {
+        CHECK_OK(keyrack_issue_options_set_owner(o, owner));
+        CHECK_OK(keyrack_issue_options_set_shared_credits(o, true));
+    }
+    CHECK_OK(keyrack_issue(s, o, &is));
+    if (is) {
+        snprintf(id, 32, "%s", keyrack_issued_id(is));
+        CHECK_OK(keyrack_issued_take_key(is, &key, NULL));
+    }
+    keyrack_issued_free(is);
+    keyrack_issue_options_free(o);
+    return key;
+}
+
+/* keyrack_add_credits: an atomic, audited top-up of a key's own balance;
+ * refused for keys without one, for 0 and for an overflow. */
+static void test_add_credits(void) {
+    fixture f;
+    keyrack_record *r = NULL;
+    char id[32], plain_id[32], pooled_id[32], ev_id[64], detail[64];
+    char *key, *plain, *pooled;
+    uint64_t n = 0;
+    fx_open(&f, NULL, NULL);
+    key = issue_metered(f.store, 3, NULL, id);
+    plain = issue_metered(f.store, 0, NULL, plain_id);
+    CHECK_OK(keyrack_pool_set(f.store, "acme", 10, 0, 0));
+    pooled = issue_metered(f.store, 0, "acme", pooled_id);
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    /* 1 left; spends made before the top-up stay spent. */
+    CHECK_OK(keyrack_add_credits(f.store, id, 5, &r));
+    CHECK(keyrack_record_remaining(r, &n) && n == 6);
+    keyrack_record_free(r);
+    CHECK_OK(keyrack_add_credits(f.store, id, 2, NULL)); /* no record wanted */
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK_OK(keyrack_get(f.store, id, &r));
+    CHECK(keyrack_record_remaining(r, &n) && n == 7);
+    keyrack_record_free(r);
+
+    /* Refusals: nothing written to the output, nothing added. */
+    r = KR_SENTINEL;
+    CHECK_RC(keyrack_add_credits(f.store, id, 0, &r), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`credits`") != NULL);
+    CHECK_RC(keyrack_add_credits(f.store, id, UINT64_MAX, &r), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`credits`") != NULL);
+    CHECK_RC(keyrack_add_credits(f.store, plain_id, 5, &r), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "keyrack_add_credits: invalid argument `id`") != NULL);
+    CHECK_RC(keyrack_add_credits(f.store, pooled_id, 5, &r), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`id`") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "pool") != NULL);
+    CHECK_RC(keyrack_add_credits(f.store, "key_0000000000000000000000", 5, &r), KEYRACK_NOT_FOUND);
+    CHECK(r == KR_SENTINEL);
+    CHECK_OK(keyrack_get(f.store, id, &r));
+    CHECK(keyrack_record_remaining(r, &n) && n == 7);
+    keyrack_record_free(r);
+
+    /* Audited, once per top-up, under the key's id. */
+    CHECK(count_audit(f.store, KEYRACK_AUDIT_CREDITS_ADDED, ev_id, detail) == 2);
+    CHECK_STR(ev_id, id);
+    CHECK_STR(detail, "+2");
+
+    /* A read-only handle refuses to write, credits included. */
+    CHECK_OK(keyrack_store_close(f.store));
+    keyrack_store_free(f.store);
+    {
+        keyrack_options *o = NULL;
+        CHECK_OK(keyrack_options_new(&o));
+        CHECK_OK(keyrack_options_set_read_only(o, true));
+        f.store = NULL;
+        CHECK_OK(keyrack_store_open(f.tmp.path, o, &f.store));
+        keyrack_options_free(o);
+        r = KR_SENTINEL;
+        CHECK_RC(keyrack_add_credits(f.store, id, 1, &r), KEYRACK_READ_ONLY);
+        CHECK(r == KR_SENTINEL);
+    }
+    keyrack_key_free(key);
+    keyrack_key_free(plain);
+    keyrack_key_free(pooled);
+    fx_close(&f);
+}
+
 /* An update's expires_in counts from the update (the core resolves it in
  * the update's own transaction); not together with expires_at. */
 static void test_update_expiry(void) {
@@ -174,5 +263,6 @@ int main(int argc, char **argv) {
     RUN(test_get_update_enable_disable);
     RUN(test_unknown_id);
     RUN(test_update_expiry);
+    RUN(test_add_credits);
     return kr_finish(argv[0]);
 }

@@ -1,6 +1,9 @@
 /* Opening a store: open, close, a second open, sync, compact, the store's
- * own failures (pepper, read-only, fork, corruption) and the manual clock. */
+ * own failures (pepper, read-only, fork, corruption, a crashed writer), the
+ * credit lease, the accepted prefixes, health and the manual clock. */
 #include "fixture.h"
+
+#include <sys/resource.h>
 
 static void test_open_close_and_second_open(void) {
     kr_tmp t;
@@ -212,6 +215,322 @@ static void test_compact(void) {
     kr_tmp_clean(&f.tmp);
 }
 
+/* Opens `path` with the options the tests below vary; returns the result. */
+static keyrack_result open_with(const char *path, const keyrack_clock *clock, const char *prefix,
+                                const char *extra, bool read_only, uint64_t lease,
+                                keyrack_store **out) {
+    keyrack_options *o = NULL;
+    keyrack_result rc;
+    CHECK_OK(keyrack_options_new(&o));
+    if (clock) CHECK_OK(keyrack_options_set_clock(o, clock));
+    if (prefix) CHECK_OK(keyrack_options_set_prefix(o, prefix));
+    if (extra) CHECK_OK(keyrack_options_add_prefix(o, extra));
+    CHECK_OK(keyrack_options_set_read_only(o, read_only));
+    if (lease) CHECK_OK(keyrack_options_set_credit_lease(o, lease));
+    rc = keyrack_store_open(path, o, out);
+    keyrack_options_free(o);
+    return rc;
+}
+
+/* Whether `list` is exactly the `n` prefixes given, in order; frees it. */
+static int prefixes_are(keyrack_prefixes *list, size_t n, const char *a, const char *b) {
+    const char *want[2];
+    size_t i;
+    int same;
+    want[0] = a;
+    want[1] = b;
+    same = list != NULL && keyrack_prefixes_len(list) == n && keyrack_prefixes_get(list, n) == NULL;
+    for (i = 0; same && i < n; i++) same = strcmp(keyrack_prefixes_get(list, i), want[i]) == 0;
+    keyrack_prefixes_free(list);
+    return same;
+}
+
+/* The remaining credits of key `id`. */
+static uint64_t remaining_of(keyrack_store *s, const char *id) {
+    keyrack_record *r = NULL;
+    uint64_t n = UINT64_MAX;
+    CHECK_OK(keyrack_get(s, id, &r));
+    CHECK(keyrack_record_remaining(r, &n));
+    keyrack_record_free(r);
+    return n;
+}
+
+/* Prefixes change only by keyrack_store_add_prefix / _remove_prefix, each
+ * audited; an open may pick among the accepted ones, never change them. */
+static void test_prefixes(void) {
+    fixture f;
+    keyrack_store *s = KR_SENTINEL;
+    keyrack_prefixes *list = NULL;
+    keyrack_issue_options *io = NULL;
+    keyrack_issued *is = NULL;
+    char *test_key = NULL, *live_key, id[32], ev_id[64], detail[64];
+    fx_open(&f, "sk_live", NULL);
+    CHECK_OK(keyrack_store_prefixes(f.store, &list));
+    CHECK(prefixes_are(list, 1, "sk_live", NULL));
+    live_key = issue_simple(f.store, "live", id);
+    CHECK(strncmp(live_key, "sk_live_", 8) == 0);
+
+    /* Add: durable, audited, returned; adding again changes nothing. */
+    list = NULL;
+    CHECK_OK(keyrack_store_add_prefix(f.store, "sk_test", &list));
+    CHECK(prefixes_are(list, 2, "sk_live", "sk_test"));
+    CHECK_OK(keyrack_store_add_prefix(f.store, "sk_test", NULL));
+    CHECK_OK(keyrack_store_prefixes(f.store, &list));
+    CHECK(prefixes_are(list, 2, "sk_live", "sk_test"));
+    list = KR_SENTINEL;
+    CHECK_RC(keyrack_store_add_prefix(f.store, "Bad-Prefix", &list), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`prefix`") != NULL);
+    CHECK(list == KR_SENTINEL);
+    CHECK_OK(keyrack_issue_options_new("test", &io));
+    CHECK_OK(keyrack_issue_options_set_prefix(io, "sk_test"));
+    CHECK_OK(keyrack_issue(f.store, io, &is));
+    CHECK_OK(keyrack_issued_take_key(is, &test_key, NULL));
+    keyrack_issued_free(is);
+    keyrack_issue_options_free(io);
+    CHECK(strncmp(test_key, "sk_test_", 8) == 0);
+    CHECK(verify_outcome(f.store, test_key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK(count_audit(f.store, KEYRACK_AUDIT_PREFIX_ADDED, ev_id, detail) == 1);
+    CHECK_STR(ev_id, "");
+    CHECK(strstr(detail, "sk_test") != NULL);
+
+    /* The default, and a prefix not accepted, cannot be removed. */
+    CHECK_RC(keyrack_store_remove_prefix(f.store, "sk_live", &list), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`prefix`") != NULL);
+    CHECK_RC(keyrack_store_remove_prefix(f.store, "sk_other", &list), KEYRACK_INVALID_ARGUMENT);
+    CHECK(list == KR_SENTINEL);
+    CHECK_OK(keyrack_store_close(f.store));
+    keyrack_store_free(f.store);
+    f.store = NULL;
+
+    /* Reopening with a prefix, or an accepted prefix, the store does not
+     * accept is refused and says to add it; nothing is rewritten. */
+    CHECK_RC(open_with(f.tmp.path, f.clock, "sk_other", NULL, false, 0, &s), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`prefix`") != NULL);
+    CHECK(strstr(keyrack_last_error_message(), "add_prefix") != NULL);
+    CHECK_RC(open_with(f.tmp.path, f.clock, NULL, "sk_other", false, 0, &s), KEYRACK_INVALID_ARGUMENT);
+    CHECK(strstr(keyrack_last_error_message(), "`prefixes`") != NULL);
+    CHECK(s == KR_SENTINEL);
+    /* An accepted one picks this handle's issue prefix among them. */
+    s = NULL;
+    CHECK_OK(open_with(f.tmp.path, f.clock, "sk_test", "sk_live", false, 0, &s));
+    CHECK_OK(keyrack_store_prefixes(s, &list));
+    CHECK(prefixes_are(list, 2, "sk_live", "sk_test"));
+    {
+        char *k = NULL, id2[32];
+        k = issue_simple(s, "picked", id2);
+        CHECK(k != NULL && strncmp(k, "sk_test_", 8) == 0);
+        keyrack_key_free(k);
+    }
+    list = KR_SENTINEL;
+    CHECK_RC(keyrack_store_remove_prefix(s, "sk_test", &list), KEYRACK_INVALID_ARGUMENT);
+    CHECK(list == KR_SENTINEL);
+    CHECK_OK(keyrack_store_close(s));
+    keyrack_store_free(s);
+
+    /* Read-only: the list reads, changes refuse. */
+    s = NULL;
+    CHECK_OK(open_with(f.tmp.path, f.clock, NULL, NULL, true, 0, &s));
+    CHECK_OK(keyrack_store_prefixes(s, &list));
+    CHECK(prefixes_are(list, 2, "sk_live", "sk_test"));
+    CHECK_RC(keyrack_store_add_prefix(s, "sk_new", NULL), KEYRACK_READ_ONLY);
+    CHECK_RC(keyrack_store_remove_prefix(s, "sk_test", NULL), KEYRACK_READ_ONLY);
+    keyrack_store_free(s);
+
+    /* Remove: keys with it are malformed from then on, audited. */
+    CHECK_OK(open_with(f.tmp.path, f.clock, NULL, NULL, false, 0, &f.store));
+    list = NULL;
+    CHECK_OK(keyrack_store_remove_prefix(f.store, "sk_test", &list));
+    CHECK(prefixes_are(list, 1, "sk_live", NULL));
+    CHECK(verify_outcome(f.store, test_key, NULL) == KEYRACK_OUTCOME_MALFORMED);
+    CHECK(verify_outcome(f.store, live_key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK(count_audit(f.store, KEYRACK_AUDIT_PREFIX_REMOVED, ev_id, detail) == 1);
+    CHECK_STR(ev_id, "");
+    CHECK(strstr(detail, "sk_test") != NULL);
+    keyrack_key_free(test_key);
+    keyrack_key_free(live_key);
+    fx_close(&f);
+}
+
+/* The shape of keyrack_health on a healthy store. */
+static void test_health_when_healthy(void) {
+    fixture f;
+    keyrack_health *h = NULL;
+    char id[32], *key;
+    int64_t ms = 7;
+    fx_open(&f, NULL, NULL);
+    CHECK_OK(keyrack_store_health(f.store, &h));
+    CHECK(keyrack_health_ok(h));
+    CHECK(!keyrack_health_has_error(h));
+    CHECK(keyrack_health_error_code(h) == KEYRACK_OK);
+    CHECK(keyrack_health_error_message(h) == NULL);
+    CHECK(!keyrack_health_error_at(h, &ms) && ms == 7);
+    CHECK(!keyrack_health_error_background(h));
+    keyrack_health_free(h);
+    /* Writes and verifies keep it so. */
+    key = issue_simple(f.store, "k", id);
+    CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK_OK(keyrack_store_sync(f.store));
+    h = NULL;
+    CHECK_OK(keyrack_store_health(f.store, &h));
+    CHECK(keyrack_health_ok(h) && !keyrack_health_has_error(h));
+    keyrack_health_free(h);
+    keyrack_key_free(key);
+    fx_close(&f);
+}
+
+/* A write that fails (the file may not grow: RLIMIT_FSIZE, as a full disk)
+ * makes the store not ok and is remembered; once the fault clears, the next
+ * write succeeds without reopening and the store is ok again. */
+static void test_health_after_a_fault(void) {
+    fixture f;
+    keyrack_health *h = NULL;
+    keyrack_issue_options *io = NULL;
+    keyrack_issued *is = NULL;
+    struct rlimit old, tight;
+    struct sigaction ign, prev;
+    keyrack_result rc = KEYRACK_OK;
+    char pad[1024];
+    int64_t at = 0;
+    int i;
+    fx_open(&f, NULL, NULL);
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = 0;
+    CHECK_OK(keyrack_issue_options_new("filler", &io));
+    CHECK_OK(keyrack_issue_options_add_meta(io, "pad", pad));
+    CHECK_OK(keyrack_clock_advance(f.clock, 42));
+    /* No file may grow now: writing past the limit fails with EFBIG. */
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    CHECK(sigaction(SIGXFSZ, &ign, &prev) == 0);
+    CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    tight = old;
+    tight.rlim_cur = 1;
+    CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0);
+    for (i = 0; i < 2000 && rc == KEYRACK_OK; i++) {
+        is = NULL;
+        rc = keyrack_issue(f.store, io, &is);
+        keyrack_issued_free(is);
+    }
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    CHECK(sigaction(SIGXFSZ, &prev, NULL) == 0);
+    CHECK_RC(rc, KEYRACK_IO);
+    CHECK_OK(keyrack_store_health(f.store, &h));
+    CHECK(!keyrack_health_ok(h));
+    CHECK(keyrack_health_has_error(h));
+    CHECK(keyrack_health_error_code(h) == KEYRACK_IO);
+    CHECK(keyrack_health_error_message(h) != NULL && strlen(keyrack_health_error_message(h)) > 0);
+    CHECK(keyrack_health_error_at(h, &at) && at == T0 + 42);
+    CHECK(!keyrack_health_error_background(h)); /* a caller saw it */
+    keyrack_health_free(h);
+    /* The fault is gone: the next write heals the store by itself. */
+    is = NULL;
+    CHECK_OK(keyrack_issue(f.store, io, &is));
+    keyrack_issued_free(is);
+    h = NULL;
+    CHECK_OK(keyrack_store_health(f.store, &h));
+    CHECK(keyrack_health_ok(h));
+    CHECK(keyrack_health_has_error(h) && keyrack_health_error_code(h) == KEYRACK_IO); /* kept */
+    keyrack_health_free(h);
+    keyrack_issue_options_free(io);
+    fx_close(&f);
+}
+
+/* keyrack_options_set_credit_lease: 0 is refused; a clean close forfeits
+ * no credit; a crash forfeits at most the lease and never gives one back. */
+static void test_credit_lease(void) {
+    kr_tmp t;
+    keyrack_store *s = KR_SENTINEL;
+    keyrack_issue_options *io = NULL;
+    keyrack_issued *is = NULL;
+    char id[32], *key = NULL;
+    uint64_t left;
+    int fds[2];
+    char answer = 0;
+    pid_t pid;
+    int i;
+    kr_tmp_make(&t);
+    CHECK_RC(open_with(t.path, NULL, NULL, NULL, false, 0, &s), KEYRACK_OK); /* default lease */
+    keyrack_store_free(s);
+    s = KR_SENTINEL;
+    {
+        keyrack_options *o = NULL;
+        CHECK_OK(keyrack_options_new(&o));
+        CHECK_OK(keyrack_options_set_credit_lease(o, 0));
+        CHECK_RC(keyrack_store_open(t.path, o, &s), KEYRACK_INVALID_ARGUMENT);
+        CHECK(strstr(keyrack_last_error_message(), "`credit_lease`") != NULL);
+        CHECK(s == KR_SENTINEL);
+        keyrack_options_free(o);
+    }
+    s = NULL;
+    CHECK_OK(open_with(t.path, NULL, NULL, NULL, false, 5, &s));
+    CHECK_OK(keyrack_issue_options_new("metered", &io));
+    CHECK_OK(keyrack_issue_options_set_remaining(io, 20));
+    CHECK_OK(keyrack_issue(s, io, &is));
+    snprintf(id, sizeof id, "%s", keyrack_issued_id(is));
+    CHECK_OK(keyrack_issued_take_key(is, &key, NULL));
+    keyrack_issued_free(is);
+    keyrack_issue_options_free(io);
+    for (i = 0; i < 3; i++) CHECK(verify_outcome(s, key, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK(remaining_of(s, id) == 17);
+    CHECK_OK(keyrack_store_close(s)); /* a clean close gives the reservation back */
+    keyrack_store_free(s);
+    s = NULL;
+    CHECK_OK(open_with(t.path, NULL, NULL, NULL, false, 5, &s));
+    CHECK(remaining_of(s, id) == 17);
+    CHECK_OK(keyrack_store_close(s));
+    keyrack_store_free(s);
+
+    /* A child opens the store itself, spends 2 credits, says so and is
+     * killed: no close, no flush. */
+    CHECK(pipe(fds) == 0);
+    pid = fork();
+    if (pid == 0) {
+        keyrack_store *cs = NULL;
+        keyrack_verification *v1 = NULL, *v2 = NULL;
+        char byte = 'n';
+        if (open_with(t.path, NULL, NULL, NULL, false, 5, &cs) == KEYRACK_OK &&
+            keyrack_verify(cs, key, strlen(key), &v1) == KEYRACK_OK &&
+            keyrack_verify(cs, key, strlen(key), &v2) == KEYRACK_OK &&
+            keyrack_verification_is_valid(v1) && keyrack_verification_is_valid(v2))
+            byte = 'y';
+        if (write(fds[1], &byte, 1) != 1) byte = 'n';
+        kill(getpid(), SIGKILL);
+        _exit(1);
+    }
+    close(fds[1]);
+    CHECK(pid > 0 && read(fds[0], &answer, 1) == 1 && answer == 'y');
+    CHECK(waitpid(pid, NULL, 0) == pid);
+    close(fds[0]);
+
+    /* Read-only after the crash: either it reads the file as it is, or it
+     * says a read-write open must recover it first. */
+    s = KR_SENTINEL;
+    {
+        keyrack_result rc = open_with(t.path, NULL, NULL, NULL, true, 0, &s);
+        CHECK(rc == KEYRACK_OK || rc == KEYRACK_NEEDS_RECOVERY);
+        if (rc == KEYRACK_NEEDS_RECOVERY) {
+            CHECK(s == KR_SENTINEL);
+            CHECK(strstr(keyrack_last_error_message(), "read-write") != NULL);
+        } else {
+            keyrack_store_free(s);
+        }
+    }
+    /* Read-write recovers it: the 2 spent credits stay spent, and at most
+     * the lease (5) was forfeited. */
+    s = NULL;
+    CHECK_OK(open_with(t.path, NULL, NULL, NULL, false, 5, &s));
+    left = remaining_of(s, id);
+    CHECK(left <= 15 && left >= 17 - 2 - 5);
+    CHECK_OK(keyrack_store_close(s));
+    keyrack_store_free(s);
+    s = NULL;
+    CHECK_OK(open_with(t.path, NULL, NULL, NULL, true, 0, &s)); /* read-only works again */
+    CHECK(remaining_of(s, id) == left);
+    keyrack_store_free(s);
+    keyrack_key_free(key);
+    kr_tmp_clean(&t);
+}
+
 static void test_clock(void) {
     keyrack_clock *c = NULL;
     CHECK_OK(keyrack_clock_new_manual(1000, &c));
@@ -229,6 +548,10 @@ int main(int argc, char **argv) {
     RUN(test_open_close_and_second_open);
     RUN(test_store_errors);
     RUN(test_compact);
+    RUN(test_prefixes);
+    RUN(test_health_when_healthy);
+    RUN(test_health_after_a_fault);
+    RUN(test_credit_lease);
     RUN(test_clock);
     return kr_finish(argv[0]);
 }

@@ -1,5 +1,5 @@
-/* Verifying: every outcome with its HTTP answer, the header helper, the key
- * format functions. */
+/* Verifying: every outcome with its HTTP answer, read-only handles that
+ * never spend, the header helper, the key format functions. */
 #include "fixture.h"
 
 /* Which outcomes test_every_outcome answered, to walk the core's list after. */
@@ -306,9 +306,118 @@ static void test_verify_headers(void) {
     fx_close(&f);
 }
 
+/* Issues a key for test_read_only_never_spends: `credits` of its own, or
+ * spending acme's pool (`shared`), or rate-limited (`limit` per minute). */
+static char *issue_spending(keyrack_store *s, uint64_t credits, bool shared, uint64_t limit, char id[32]) {
+    keyrack_issue_options *o = NULL;
+    keyrack_issued *is = NULL;
+    char *key = NULL;
+    CHECK_OK(keyrack_issue_options_new("spending", &o));
+    if (credits) CHECK_OK(keyrack_issue_options_set_remaining(o, credits));
+    if (shared) {
+        CHECK_OK(keyrack_issue_options_set_owner(o, "acme"));
+        CHECK_OK(keyrack_issue_options_set_shared_credits(o, true));
+    }
+    if (limit) CHECK_OK(keyrack_issue_options_set_rate_limit(o, limit, 60000));
+    CHECK_OK(keyrack_issue(s, o, &is));
+    if (is) {
+        snprintf(id, 32, "%s", keyrack_issued_id(is));
+        CHECK_OK(keyrack_issued_take_key(is, &key, NULL));
+    }
+    keyrack_issued_free(is);
+    keyrack_issue_options_free(o);
+    return key;
+}
+
+/* A read-only handle records nothing, so it grants nothing it would have to
+ * record: a verify that would spend a credit (own or pool) or a rate-limit
+ * token is KEYRACK_READ_ONLY; cost 0 checks without spending. Two such
+ * handles at once both refuse, and the balance is untouched after. */
+static void test_read_only_never_spends(void) {
+    fixture f;
+    keyrack_options *o = NULL;
+    keyrack_store *ro[2] = {NULL, NULL};
+    keyrack_verify_options *check = NULL, *costly = NULL;
+    keyrack_verification *v = KR_SENTINEL;
+    keyrack_record *r = NULL;
+    char id[32], pid[32], lid[32], plain_id[32];
+    char *metered, *pooled, *limited, *plain;
+    const char *spending[3];
+    bool exists = false;
+    uint64_t n = 0;
+    size_t i, k;
+    fx_open(&f, NULL, NULL);
+    CHECK_OK(keyrack_pool_set(f.store, "acme", 3, 0, 0));
+    metered = issue_spending(f.store, 3, false, 0, id);
+    pooled = issue_spending(f.store, 0, true, 0, pid);
+    limited = issue_spending(f.store, 0, false, 1, lid);
+    plain = issue_simple(f.store, "plain", plain_id);
+    spending[0] = metered;
+    spending[1] = pooled;
+    spending[2] = limited;
+    CHECK_OK(keyrack_store_close(f.store));
+    keyrack_store_free(f.store);
+    f.store = NULL;
+
+    CHECK_OK(keyrack_options_new(&o));
+    CHECK_OK(keyrack_options_set_clock(o, f.clock));
+    CHECK_OK(keyrack_options_set_read_only(o, true));
+    CHECK_OK(keyrack_store_open(f.tmp.path, o, &ro[0]));
+    CHECK_OK(keyrack_store_open(f.tmp.path, o, &ro[1]));
+    CHECK_OK(keyrack_verify_options_new(&check));
+    CHECK_OK(keyrack_verify_options_set_cost(check, 0));
+    CHECK_OK(keyrack_verify_options_new(&costly));
+    CHECK_OK(keyrack_verify_options_set_cost(costly, 2));
+    for (i = 0; i < 2; i++) {
+        for (k = 0; k < 3; k++) {
+            const char *key = spending[k];
+            v = KR_SENTINEL;
+            CHECK_RC(keyrack_verify(ro[i], key, strlen(key), &v), KEYRACK_READ_ONLY);
+            CHECK(v == KR_SENTINEL);
+            CHECK(strstr(keyrack_last_error_message(), "keyrack_verify: ") != NULL);
+            CHECK(strstr(keyrack_last_error_message(), "read-only") != NULL);
+            CHECK_RC(keyrack_verify_with(ro[i], key, strlen(key), costly, &v), KEYRACK_READ_ONLY);
+            CHECK(v == KR_SENTINEL);
+            CHECK(verify_outcome(ro[i], key, check) == KEYRACK_OUTCOME_VALID);
+        }
+        /* A key that spends nothing verifies as usual, at any cost. */
+        CHECK(verify_outcome(ro[i], plain, NULL) == KEYRACK_OUTCOME_VALID);
+        CHECK(verify_outcome(ro[i], plain, costly) == KEYRACK_OUTCOME_VALID);
+        /* The balance each handle reads is the file's. */
+        CHECK_OK(keyrack_get(ro[i], id, &r));
+        CHECK(keyrack_record_remaining(r, &n) && n == 3);
+        keyrack_record_free(r);
+    }
+    keyrack_store_free(ro[0]);
+    keyrack_store_free(ro[1]);
+
+    /* Read-write again: every credit and token is still there. */
+    CHECK_OK(keyrack_options_set_read_only(o, false));
+    CHECK_OK(keyrack_store_open(f.tmp.path, o, &f.store));
+    keyrack_options_free(o);
+    CHECK_OK(keyrack_get(f.store, id, &r));
+    CHECK(keyrack_record_remaining(r, &n) && n == 3);
+    keyrack_record_free(r);
+    CHECK_OK(keyrack_pool_get(f.store, "acme", &exists, &n, NULL, NULL));
+    CHECK(exists && n == 3);
+    CHECK(verify_outcome(f.store, limited, NULL) == KEYRACK_OUTCOME_VALID);
+    CHECK(verify_outcome(f.store, limited, NULL) == KEYRACK_OUTCOME_RATE_LIMITED);
+    CHECK(verify_outcome(f.store, metered, costly) == KEYRACK_OUTCOME_VALID);
+    CHECK(verify_outcome(f.store, metered, costly) == KEYRACK_OUTCOME_USAGE_EXCEEDED);
+
+    keyrack_verify_options_free(check);
+    keyrack_verify_options_free(costly);
+    keyrack_key_free(metered);
+    keyrack_key_free(pooled);
+    keyrack_key_free(limited);
+    keyrack_key_free(plain);
+    fx_close(&f);
+}
+
 int main(int argc, char **argv) {
     kr_filter = argc > 1 ? argv[1] : NULL;
     RUN(test_every_outcome);
+    RUN(test_read_only_never_spends);
     RUN(test_extract_key);
     RUN(test_verify_headers);
     RUN(test_format_functions);

@@ -36,6 +36,9 @@ pub enum keyrack_result {
     KEYRACK_IO = 9,
     /// The store was closed.
     KEYRACK_CLOSED = 10,
+    /// A read-only open of a file whose writer crashed: open it read-write
+    /// once (that recovers it), then read-only opens work again.
+    KEYRACK_NEEDS_RECOVERY = 11,
     /// A bug in keyrack: a Rust panic was caught at the C boundary. No
     /// output was written; please report it with the last error message.
     KEYRACK_PANIC = 100,
@@ -45,7 +48,7 @@ use keyrack_result::*;
 
 impl keyrack_result {
     /// Every code, in order (used by the tests and by the message tables).
-    pub(crate) const ALL: [keyrack_result; 12] = [
+    pub(crate) const ALL: [keyrack_result; 13] = [
         KEYRACK_OK,
         KEYRACK_INVALID_ARGUMENT,
         KEYRACK_NOT_FOUND,
@@ -57,6 +60,7 @@ impl keyrack_result {
         KEYRACK_READ_ONLY,
         KEYRACK_IO,
         KEYRACK_CLOSED,
+        KEYRACK_NEEDS_RECOVERY,
         KEYRACK_PANIC,
     ];
 
@@ -75,6 +79,7 @@ impl keyrack_result {
             ErrorKind::ReadOnly => KEYRACK_READ_ONLY,
             ErrorKind::Io => KEYRACK_IO,
             ErrorKind::Closed => KEYRACK_CLOSED,
+            ErrorKind::NeedsRecovery => KEYRACK_NEEDS_RECOVERY,
             _ => KEYRACK_IO,
         }
     }
@@ -97,6 +102,7 @@ impl keyrack_result {
             KEYRACK_READ_ONLY => c"KEYRACK_READ_ONLY",
             KEYRACK_IO => c"KEYRACK_IO",
             KEYRACK_CLOSED => c"KEYRACK_CLOSED",
+            KEYRACK_NEEDS_RECOVERY => c"KEYRACK_NEEDS_RECOVERY",
             KEYRACK_PANIC => c"KEYRACK_PANIC",
         }
     }
@@ -116,6 +122,9 @@ impl keyrack_result {
             KEYRACK_READ_ONLY => c"the store is open read-only",
             KEYRACK_IO => c"an I/O error occurred",
             KEYRACK_CLOSED => c"the store is closed",
+            KEYRACK_NEEDS_RECOVERY => {
+                c"the store's last writer crashed: open it read-write once to recover it"
+            }
             KEYRACK_PANIC => c"internal error: a panic was caught at the C boundary",
         }
     }

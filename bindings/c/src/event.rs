@@ -31,10 +31,20 @@ pub enum keyrack_audit_kind {
     KEYRACK_AUDIT_DISABLED = 6,
     /// A key's record was purged.
     KEYRACK_AUDIT_PURGED = 7,
+    /// Credits were added to a key (keyrack_add_credits); the detail says how many.
+    KEYRACK_AUDIT_CREDITS_ADDED = 8,
+    /// An owner's pool was set (keyrack_pool_set); empty id, the detail names the owner.
+    KEYRACK_AUDIT_POOL_SET = 9,
+    /// Credits were added to an owner's pool (keyrack_pool_add_credits); empty id.
+    KEYRACK_AUDIT_POOL_CREDITS_ADDED = 10,
+    /// The store began accepting a prefix (keyrack_store_add_prefix); empty id.
+    KEYRACK_AUDIT_PREFIX_ADDED = 11,
+    /// The store stopped accepting a prefix (keyrack_store_remove_prefix); empty id.
+    KEYRACK_AUDIT_PREFIX_REMOVED = 12,
 }
 
 impl keyrack_audit_kind {
-    const ALL: [keyrack_audit_kind; 7] = [
+    const ALL: [keyrack_audit_kind; 12] = [
         keyrack_audit_kind::KEYRACK_AUDIT_ISSUED,
         keyrack_audit_kind::KEYRACK_AUDIT_REVOKED,
         keyrack_audit_kind::KEYRACK_AUDIT_ROTATED,
@@ -42,6 +52,11 @@ impl keyrack_audit_kind {
         keyrack_audit_kind::KEYRACK_AUDIT_ENABLED,
         keyrack_audit_kind::KEYRACK_AUDIT_DISABLED,
         keyrack_audit_kind::KEYRACK_AUDIT_PURGED,
+        keyrack_audit_kind::KEYRACK_AUDIT_CREDITS_ADDED,
+        keyrack_audit_kind::KEYRACK_AUDIT_POOL_SET,
+        keyrack_audit_kind::KEYRACK_AUDIT_POOL_CREDITS_ADDED,
+        keyrack_audit_kind::KEYRACK_AUDIT_PREFIX_ADDED,
+        keyrack_audit_kind::KEYRACK_AUDIT_PREFIX_REMOVED,
     ];
 
     /// Each C kind with the core kind it names, made once.
@@ -115,7 +130,8 @@ pub unsafe extern "C" fn keyrack_audit_event_kind(
     )
 }
 
-/// The key's id. Borrowed from the page; NULL for NULL.
+/// The key's id; "" for an event about a pool or a prefix. Borrowed from
+/// the page; NULL for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_audit_event_id(
     event: *const keyrack_audit_event,

@@ -1,4 +1,5 @@
-//! Changing keys: revoke, enable, disable, update (and its options), purge.
+//! Changing keys: revoke, enable, disable, add credits, update (and its
+//! options), purge.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::c_char;
@@ -49,6 +50,27 @@ pub unsafe extern "C" fn keyrack_disable(
 ) -> keyrack_result {
     record_call("keyrack_disable", store, id, out_record, |s, id| {
         s.disable(id)
+    })
+}
+
+/// Adds `credits` to key `id`'s own balance (NUL-terminated id), atomically:
+/// credits spent meanwhile stay spent, and the sum is durable when this
+/// returns. Audited as KEYRACK_AUDIT_CREDITS_ADDED. An unmetered key, or one
+/// that spends its owner's pool (top up the pool with
+/// keyrack_pool_add_credits), is KEYRACK_INVALID_ARGUMENT naming `id`;
+/// `credits` 0, or a balance that would overflow, is KEYRACK_INVALID_ARGUMENT
+/// naming `credits`. Unknown id: KEYRACK_NOT_FOUND. `out_record` may be NULL;
+/// else it receives the updated record, whose keyrack_record_remaining is
+/// the new balance (free with keyrack_record_free).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn keyrack_add_credits(
+    store: *const keyrack_store,
+    id: *const c_char,
+    credits: u64,
+    out_record: *mut *mut keyrack_record,
+) -> keyrack_result {
+    record_call("keyrack_add_credits", store, id, out_record, |s, id| {
+        s.add_credits(id, credits)
     })
 }
 

@@ -1,4 +1,5 @@
-//! Owners' shared credit pools: keyrack_pool_set and keyrack_pool_get.
+//! Owners' shared credit pools: keyrack_pool_set, keyrack_pool_add_credits
+//! and keyrack_pool_get.
 
 use std::ffi::c_char;
 
@@ -10,9 +11,12 @@ use crate::open::keyrack_store;
 
 /// Sets `owner`'s shared credit pool (NUL-terminated owner) to `remaining`
 /// credits, topped up to `refill_amount` every `refill_every_ms`. Both 0
-/// means no refill; any other pair is a refill the core checks (at least a
-/// second apart, so an amount with `refill_every_ms` 0 is
-/// KEYRACK_INVALID_ARGUMENT). Keys issued with shared credits spend it.
+/// keeps the pool's refill as it is (none for a new pool); any other pair
+/// replaces it with a refill the core checks (at least a second apart, so an
+/// amount with `refill_every_ms` 0 is KEYRACK_INVALID_ARGUMENT). Keys issued
+/// with shared credits spend it. Audited as KEYRACK_AUDIT_POOL_SET. To add
+/// to the balance without overwriting what is being spent, use
+/// keyrack_pool_add_credits.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_pool_set(
     store: *const keyrack_store,
@@ -28,6 +32,32 @@ pub unsafe extern "C" fn keyrack_pool_set(
         let refill =
             (refill_amount != 0 || !every.is_zero()).then(|| Refill::new(refill_amount, every));
         s.store.set_pool(owner, remaining, refill)?;
+        Ok(())
+    })
+}
+
+/// Adds `credits` to `owner`'s pool (NUL-terminated owner), atomically:
+/// credits spent meanwhile stay spent. Audited as
+/// KEYRACK_AUDIT_POOL_CREDITS_ADDED. An owner with no pool (keyrack_pool_set
+/// makes one) is KEYRACK_INVALID_ARGUMENT naming `owner`; `credits` 0, or a
+/// balance that would overflow, is KEYRACK_INVALID_ARGUMENT naming
+/// `credits`. `out_remaining` may be NULL; else it receives the new balance.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn keyrack_pool_add_credits(
+    store: *const keyrack_store,
+    owner: *const c_char,
+    credits: u64,
+    out_remaining: *mut u64,
+) -> keyrack_result {
+    guard("keyrack_pool_add_credits", || {
+        // SAFETY: NULL or live pointers.
+        let (s, owner) = unsafe { (arg(store, "store")?, arg_str(owner, "owner")?) };
+        let o = out_opt(out_remaining);
+        let pool = s.store.add_pool_credits(owner, credits)?;
+        if let Some(o) = o {
+            // SAFETY: non-NULL output pointer.
+            unsafe { o.write(pool.remaining) };
+        }
         Ok(())
     })
 }

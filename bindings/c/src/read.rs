@@ -594,6 +594,11 @@ mod tests {
 
     #[test]
     fn c_statuses_name_core_statuses() {
+        // One C status per core status (the core's `Status::ALL`), in its order.
+        assert_eq!(keyrack_status::ALL.len(), Status::ALL.len());
+        for (c, s) in keyrack_status::ALL.into_iter().zip(Status::ALL) {
+            assert_eq!(c.core(), Some(s), "{c:?}");
+        }
         for c in keyrack_status::ALL {
             let s = c.core().expect("every C status names a core status");
             assert_eq!(

@@ -68,7 +68,9 @@ pub unsafe extern "C" fn keyrack_verify_options_add_scope(
     })
 }
 
-/// Sets the credits a verify costs on a metered key (default 1; 0 only checks).
+/// Sets the credits a verify costs on a metered key (default 1; 0 only
+/// checks, spending nothing, and is how a read-only store verifies a metered
+/// or rate-limited key).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_verify_options_set_cost(
     options: *mut keyrack_verify_options,
@@ -127,6 +129,14 @@ fn verify_impl(
 /// KEYRACK_IO, KEYRACK_WRONG_PROCESS, …) and NULL arguments. Bytes that are
 /// not UTF-8 give KEYRACK_OUTCOME_MALFORMED. Any number of threads may
 /// verify on one store at once.
+///
+/// A verify is a read, except on a metered key (own credits or its owner's
+/// pool): there it may do one durable write to reserve credits ahead (see
+/// keyrack_options_set_credit_lease), so it can wait on the disk. On a store
+/// opened read-only, which can record nothing, a verify that would spend a
+/// credit or a rate-limit token (a metered, shared-credit or rate-limited
+/// key with a cost above 0) fails with KEYRACK_READ_ONLY; with cost 0
+/// (keyrack_verify_options_set_cost) it checks without spending.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn keyrack_verify(
     store: *const keyrack_store,
