@@ -117,61 +117,63 @@ impl Store {
     /// a zero grace ends it at once. A key has at most two live secrets: a
     /// second rotation ends the oldest one immediately.
     pub fn rotate(&self, id: &str, grace: Duration) -> Result<Issued> {
-        self.inner
-            .write(true, |t| {
-                let mut s = Self::stored(t, id)?;
-                if s.revoked_at.is_some() {
-                    return Err(Error::invalid("id", "a revoked key cannot be rotated"));
-                }
-                let mut body = Zeroizing::new([0u8; BODY_BYTES]);
-                t.ws.rng.fill(body.as_mut())?;
-                let key = format::compose(&s.prefix, &body)
-                    .map_err(|e| Error::Corrupted(format!("stored prefix: {e}")))?;
-                let hash = self.inner.hash(key.expose());
-                let mut until = t.now.saturating_add(duration_millis(grace));
-                if let Some(x) = s.expires_at {
-                    until = until.min(x);
-                }
-                let old = s.hashes.clone();
-                for (i, h) in old.iter().enumerate() {
-                    if i == 0 {
-                        t.update_secret(
-                            h,
-                            &SecretRow {
-                                id: id.to_owned(),
-                                valid_until: Some(until),
-                            },
-                        )?;
-                    } else {
-                        t.delete_secret(h)?;
+        self.inner.counted(|| {
+            self.inner
+                .write(true, |t| {
+                    let mut s = Self::stored(t, id)?;
+                    if s.revoked_at.is_some() {
+                        return Err(Error::invalid("id", "a revoked key cannot be rotated"));
                     }
-                }
-                t.put_secret(
-                    &hash,
-                    &SecretRow {
+                    let mut body = Zeroizing::new([0u8; BODY_BYTES]);
+                    t.ws.rng.fill(body.as_mut())?;
+                    let key = format::compose(&s.prefix, &body)
+                        .map_err(|e| Error::Corrupted(format!("stored prefix: {e}")))?;
+                    let hash = self.inner.hash(key.expose());
+                    let mut until = t.now.saturating_add(duration_millis(grace));
+                    if let Some(x) = s.expires_at {
+                        until = until.min(x);
+                    }
+                    let old = s.hashes.clone();
+                    for (i, h) in old.iter().enumerate() {
+                        if i == 0 {
+                            t.update_secret(
+                                h,
+                                &SecretRow {
+                                    id: id.to_owned(),
+                                    valid_until: Some(until),
+                                },
+                            )?;
+                        } else {
+                            t.delete_secret(h)?;
+                        }
+                    }
+                    t.put_secret(
+                        &hash,
+                        &SecretRow {
+                            id: id.to_owned(),
+                            valid_until: None,
+                        },
+                    )?;
+                    t.touched.extend(old.iter().copied());
+                    s.hashes = vec![hash];
+                    s.hashes.extend(old.first().copied());
+                    s.hint = key.hint();
+                    Self::put(t, &s)?;
+                    t.audit(
+                        AuditKind::Rotated,
+                        id,
+                        &format!("grace {} ms", duration_millis(grace)),
+                    )?;
+                    Ok(Issued {
                         id: id.to_owned(),
-                        valid_until: None,
-                    },
-                )?;
-                t.touched.extend(old.iter().copied());
-                s.hashes = vec![hash];
-                s.hashes.extend(old.first().copied());
-                s.hint = key.hint();
-                Self::put(t, &s)?;
-                t.audit(
-                    AuditKind::Rotated,
-                    id,
-                    &format!("grace {} ms", duration_millis(grace)),
-                )?;
-                Ok(Issued {
-                    id: id.to_owned(),
-                    key,
-                    record: s.to_public(),
+                        key,
+                        record: s.to_public(),
+                    })
                 })
-            })
-            .map(|mut i| {
-                i.record = self.inner.with_live(i.record);
-                i
-            })
+                .map(|mut i| {
+                    i.record = self.inner.with_live(i.record);
+                    i
+                })
+        })
     }
 }

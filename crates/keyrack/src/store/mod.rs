@@ -125,8 +125,12 @@ struct Inner {
     broken: AtomicBool,
     /// What `Store::health` reports.
     health: Mutex<Health>,
-    /// One counter flush at a time (so `sync` waits for one in flight).
-    flushing: Mutex<()>,
+    /// Held for writing by a counter flush (one at a time, so `sync` waits
+    /// for one in flight), and for reading by every call that adds the
+    /// counters in memory to what it read from the file: a flush takes counts
+    /// out of memory before its commit puts them in the file, and no reader
+    /// may see the file from before with the memory from after.
+    flushing: RwLock<()>,
     /// Most credits a key or pool reserves in the file ahead of spending.
     credit_lease: u64,
     /// The cache's bound, which counters kept in memory follow too.
@@ -165,6 +169,12 @@ impl Inner {
                 "the store is reopening its file after an I/O error; the next write retries",
             ))),
         }
+    }
+
+    /// Runs `f` with no counter flush in flight (see `flushing`).
+    fn counted<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let _steady = self.flushing.read().unwrap_or_else(|p| p.into_inner());
+        f()
     }
 
     fn hash(&self, key: &str) -> [u8; 32] {

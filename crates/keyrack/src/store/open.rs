@@ -337,7 +337,7 @@ impl Store {
                 ok: true,
                 last_error: None,
             }),
-            flushing: Mutex::new(()),
+            flushing: RwLock::new(()),
             credit_lease: options.credit_lease,
             cache_capacity: options.cache_capacity,
         });

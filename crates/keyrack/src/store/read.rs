@@ -140,11 +140,13 @@ impl Store {
     pub fn get(&self, id: &str) -> Result<KeyRecord> {
         self.inner.usable()?;
         validate_id(id)?;
-        let stored = self.inner.with_backend(|b| match b.read()?.record(id)? {
-            Some(bytes) => StoredV1::decode(id, &bytes),
-            None => Err(Error::not_found(id)),
-        })?;
-        Ok(self.inner.with_live(stored.to_public()))
+        self.inner.counted(|| {
+            let stored = self.inner.with_backend(|b| match b.read()?.record(id)? {
+                Some(bytes) => StoredV1::decode(id, &bytes),
+                None => Err(Error::not_found(id)),
+            })?;
+            Ok(self.inner.with_live(stored.to_public()))
+        })
     }
 
     /// One page of records matching the filters, in id order.
@@ -171,6 +173,12 @@ impl Store {
                     .unused_since
                     .is_none_or(|t| r.last_used_at.is_none_or(|u| u < t))
         };
+        // The file and the counters in memory as of one moment.
+        let steady = self
+            .inner
+            .flushing
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
         self.inner.with_backend(|b| {
             let reader = b.read()?;
             let mut take = |id: &str, bytes: &[u8]| -> Result<bool> {
@@ -209,6 +217,7 @@ impl Store {
             }
             Ok(())
         })?;
+        drop(steady);
         let next_cursor = if more {
             records.last().map(|r| r.id.clone())
         } else {

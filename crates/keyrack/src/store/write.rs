@@ -243,7 +243,7 @@ impl Inner {
         if self.read_only {
             return Ok(());
         }
-        let _one_at_a_time = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_at_a_time = self.flushing.write().unwrap_or_else(|p| p.into_inner());
         let now = self.clock.now_millis();
         let sweep = release
             || now.saturating_sub(self.live.swept_at.load(Ordering::Relaxed)) >= SWEEP_EVERY_MS
