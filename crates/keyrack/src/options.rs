@@ -18,11 +18,14 @@ use crate::secret::Pepper;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Options {
-    /// The default prefix for issued keys. A new store defaults to `kr`; an
-    /// existing store keeps its own unless this is given (then it is saved).
+    /// The prefix issued keys get when an issue names none. A new store saves
+    /// it as its default (else `kr`); on an existing store it must be one the
+    /// store accepts and only picks this handle's prefix (nothing is saved:
+    /// [`Store::add_prefix`](crate::Store::add_prefix) changes the set).
     pub prefix: Option<String>,
-    /// Further prefixes the store accepts (issue may pick any). When given,
-    /// they replace the saved set; the default prefix is always accepted.
+    /// Further prefixes a new store accepts (issue may pick any). On an
+    /// existing store each must already be accepted, else the open is
+    /// `InvalidArgument`; an open never changes the accepted set.
     pub prefixes: Option<Vec<String>>,
     /// A 32-byte pepper kept outside the file. A store created with one must
     /// always be opened with the same one ([`Error::PepperMismatch`](crate::Error::PepperMismatch)).
