@@ -12,7 +12,7 @@ LIB="$CARGO_TARGET_DIR/debug"
 CFLAGS=(-std=c99 -Wall -Wextra -Werror -g -I"$ROOT/include" -I"$ROOT/tests/c")
 # What libkeyrack.a needs from the system (`--print native-static-libs`).
 STATIC_LIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
-VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible
+VALGRIND=(valgrind -q --fair-sched=yes --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible
           --child-silent-after-fork=yes --suppressions="$ROOT/tests/c/valgrind.supp")
 
 passed=0
