@@ -39,13 +39,22 @@ static inline void fx_close(fixture *f) {
     kr_tmp_clean(&f->tmp);
 }
 
-/* Issues a key named `name`; returns its secret (free with keyrack_key_free)
- * and copies its id to `id` (27 bytes). */
-static inline char *issue_simple(keyrack_store *s, const char *name, char id[32]) {
+/* Issues a key named `name` with `remaining` credits (0: unmetered),
+ * spending `owner`'s pool when `owner` is not NULL, rate-limited to `limit`
+ * per minute when not 0; returns its secret (free with keyrack_key_free) and
+ * copies its id to `id` (27 bytes). */
+static inline char *issue_with(keyrack_store *s, const char *name, uint64_t remaining, const char *owner,
+                               uint64_t limit, char id[32]) {
     keyrack_issue_options *o = NULL;
     keyrack_issued *is = NULL;
     char *key = NULL;
     CHECK_OK(keyrack_issue_options_new(name, &o));
+    if (remaining) CHECK_OK(keyrack_issue_options_set_remaining(o, remaining));
+    if (owner) {
+        CHECK_OK(keyrack_issue_options_set_owner(o, owner));
+        CHECK_OK(keyrack_issue_options_set_shared_credits(o, true));
+    }
+    if (limit) CHECK_OK(keyrack_issue_options_set_rate_limit(o, limit, 60000));
     CHECK_OK(keyrack_issue(s, o, &is));
     if (is) {
         snprintf(id, 32, "%s", keyrack_issued_id(is));
@@ -54,6 +63,11 @@ static inline char *issue_simple(keyrack_store *s, const char *name, char id[32]
     keyrack_issued_free(is);
     keyrack_issue_options_free(o);
     return key;
+}
+
+/* Issues a plain key named `name` (see issue_with). */
+static inline char *issue_simple(keyrack_store *s, const char *name, char id[32]) {
+    return issue_with(s, name, 0, NULL, 0, id);
 }
 
 /* Verifies `key` (with options when not NULL) and returns the outcome. */

@@ -118,28 +118,6 @@ static void test_unknown_id(void) {
     fx_close(&f);
 }
 
-/* Issues a key with `remaining` credits (0: unmetered), or one spending
- * `owner`'s pool when `owner` is not NULL. */
-static char *issue_metered(keyrack_store *s, uint64_t remaining, const char *owner, char id[32]) {
-    keyrack_issue_options *o = NULL;
-    keyrack_issued *is = NULL;
-    char *key = NULL;
-    CHECK_OK(keyrack_issue_options_new("metered", &o));
-    if (remaining) CHECK_OK(keyrack_issue_options_set_remaining(o, remaining));
-    if (owner) {
-        CHECK_OK(keyrack_issue_options_set_owner(o, owner));
-        CHECK_OK(keyrack_issue_options_set_shared_credits(o, true));
-    }
-    CHECK_OK(keyrack_issue(s, o, &is));
-    if (is) {
-        snprintf(id, 32, "%s", keyrack_issued_id(is));
-        CHECK_OK(keyrack_issued_take_key(is, &key, NULL));
-    }
-    keyrack_issued_free(is);
-    keyrack_issue_options_free(o);
-    return key;
-}
-
 /* keyrack_add_credits: an atomic, audited top-up of a key's own balance;
  * refused for keys without one, for 0 and for an overflow. */
 static void test_add_credits(void) {
@@ -149,10 +127,10 @@ static void test_add_credits(void) {
     char *key, *plain, *pooled;
     uint64_t n = 0;
     fx_open(&f, NULL, NULL);
-    key = issue_metered(f.store, 3, NULL, id);
-    plain = issue_metered(f.store, 0, NULL, plain_id);
+    key = issue_with(f.store, "metered", 3, NULL, 0, id);
+    plain = issue_with(f.store, "metered", 0, NULL, 0, plain_id);
     CHECK_OK(keyrack_pool_set(f.store, "acme", 10, 0, 0));
-    pooled = issue_metered(f.store, 0, "acme", pooled_id);
+    pooled = issue_with(f.store, "metered", 0, "acme", 0, pooled_id);
     CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
     CHECK(verify_outcome(f.store, key, NULL) == KEYRACK_OUTCOME_VALID);
     /* 1 left; spends made before the top-up stay spent. */

@@ -306,29 +306,6 @@ static void test_verify_headers(void) {
     fx_close(&f);
 }
 
-/* Issues a key for test_read_only_never_spends: `credits` of its own, or
- * spending acme's pool (`shared`), or rate-limited (`limit` per minute). */
-static char *issue_spending(keyrack_store *s, uint64_t credits, bool shared, uint64_t limit, char id[32]) {
-    keyrack_issue_options *o = NULL;
-    keyrack_issued *is = NULL;
-    char *key = NULL;
-    CHECK_OK(keyrack_issue_options_new("spending", &o));
-    if (credits) CHECK_OK(keyrack_issue_options_set_remaining(o, credits));
-    if (shared) {
-        CHECK_OK(keyrack_issue_options_set_owner(o, "acme"));
-        CHECK_OK(keyrack_issue_options_set_shared_credits(o, true));
-    }
-    if (limit) CHECK_OK(keyrack_issue_options_set_rate_limit(o, limit, 60000));
-    CHECK_OK(keyrack_issue(s, o, &is));
-    if (is) {
-        snprintf(id, 32, "%s", keyrack_issued_id(is));
-        CHECK_OK(keyrack_issued_take_key(is, &key, NULL));
-    }
-    keyrack_issued_free(is);
-    keyrack_issue_options_free(o);
-    return key;
-}
-
 /* A read-only handle records nothing, so it grants nothing it would have to
  * record: a verify that would spend a credit (own or pool) or a rate-limit
  * token is KEYRACK_READ_ONLY; cost 0 checks without spending. Two such
@@ -348,9 +325,9 @@ static void test_read_only_never_spends(void) {
     size_t i, k;
     fx_open(&f, NULL, NULL);
     CHECK_OK(keyrack_pool_set(f.store, "acme", 3, 0, 0));
-    metered = issue_spending(f.store, 3, false, 0, id);
-    pooled = issue_spending(f.store, 0, true, 0, pid);
-    limited = issue_spending(f.store, 0, false, 1, lid);
+    metered = issue_with(f.store, "spending", 3, NULL, 0, id);
+    pooled = issue_with(f.store, "spending", 0, "acme", 0, pid);
+    limited = issue_with(f.store, "spending", 0, NULL, 1, lid);
     plain = issue_simple(f.store, "plain", plain_id);
     spending[0] = metered;
     spending[1] = pooled;
